@@ -1,0 +1,65 @@
+"""The one place that decides who may see and do what.
+
+Roles follow from the data: administrators are active staff users,
+coordinators are the users named coordinators of an alliance, and
+representatives are the users linked to an actor. One person may hold several
+roles. Views, templates, the admin and the state machine's ``permission=`` all
+ask these functions; an alliance a user may not see is answered with 404 so
+its existence is not revealed.
+"""
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from alianzas.models import Alliance, Membership
+
+
+def is_administrator(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser))
+
+
+def is_coordinator(user, alliance: Alliance) -> bool:
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return alliance.coordinators.filter(pk=user.pk).exists()
+
+
+def represents(user, actor_id: int) -> bool:
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user.actors.filter(pk=actor_id).exists()
+
+
+def visible_alliances(user) -> QuerySet[Alliance]:
+    """Alliances the user may read: everything for administrators; for others, the
+    alliances they coordinate and those their actors belong (or belonged) to."""
+    alliances = Alliance.objects.all()
+    if is_administrator(user):
+        return alliances
+    if not (user.is_authenticated and user.is_active):
+        return alliances.none()
+    # Two EXISTS instead of joins: no duplicate rows, so no DISTINCT over the list.
+    coordinated = Alliance.coordinators.through.objects.filter(
+        alliance_id=OuterRef("pk"), user_id=user.pk
+    )
+    represented = Membership.objects.filter(
+        alliance_id=OuterRef("pk"), actor__representatives=user.pk
+    )
+    return alliances.filter(Exists(coordinated) | Exists(represented))
+
+
+def can_view_alliance(user, alliance: Alliance) -> bool:
+    return visible_alliances(user).filter(pk=alliance.pk).exists()
+
+
+def can_manage_alliance(user, alliance: Alliance) -> bool:
+    """Edit the alliance, its members, objectives and indicators; change its phase."""
+    return is_administrator(user) or is_coordinator(user, alliance)
+
+
+def can_change_phase(user, alliance: Alliance) -> bool:
+    return can_manage_alliance(user, alliance)
+
+
+def can_update_commitment(user, commitment) -> bool:
+    """Representatives change only their own actor's commitments; coordinators all of theirs."""
+    return represents(user, commitment.actor_id) or can_manage_alliance(user, commitment.alliance)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AlianzasConfig(AppConfig):
+    name = "alianzas"
+    verbose_name = _("Alliances and actors")

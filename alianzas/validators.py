@@ -1,0 +1,34 @@
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# SUNAT's weights for the first ten digits of a RUC (módulo 11).
+RUC_WEIGHTS = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+# 10: persona natural; 15, 16, 17: special natural persons; 20: persona jurídica.
+RUC_PREFIXES = ("10", "15", "16", "17", "20")
+
+
+def ruc_check_digit(first_ten_digits: str) -> int:
+    total = sum(
+        int(digit) * weight for digit, weight in zip(first_ten_digits, RUC_WEIGHTS, strict=True)
+    )
+    return (11 - total % 11) % 10
+
+
+def validate_ruc(value: str) -> None:
+    """Peru's taxpayer number: 11 digits, a known prefix and SUNAT's check digit."""
+    if not (len(value) == 11 and value.isascii() and value.isdigit()):
+        raise ValidationError(
+            _("The RUC must have exactly 11 digits."), code="ruc_length", params={"value": value}
+        )
+    if not value.startswith(RUC_PREFIXES):
+        raise ValidationError(
+            _("The RUC must start with 10, 15, 16, 17 or 20."),
+            code="ruc_prefix",
+            params={"value": value},
+        )
+    if ruc_check_digit(value[:10]) != int(value[10]):
+        raise ValidationError(
+            _("The RUC %(value)s is not valid: its check digit does not match."),
+            code="ruc_check_digit",
+            params={"value": value},
+        )

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+admin.site.site_header = _("Alianzas Multiactor")
+admin.site.site_title = _("Alianzas")
+admin.site.index_title = _("Administration")
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

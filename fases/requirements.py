@@ -1,0 +1,227 @@
+"""What an alliance still lacks before each change of phase.
+
+These are the method's conditions for success turned into checks: precise
+objectives with measurable indicators, real leadership, responsibilities
+negotiated with every actor, results measured before they are evaluated.
+``unmet_requirements`` is the only place they are written; the state
+machine's conditions, the refusal messages and the checklist on the pages
+all read its answer.
+"""
+
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+
+class Section:
+    """Where on the alliance's page an unmet requirement is fixed."""
+
+    MEMBERS = "members"
+    OBJECTIVES = "objectives"
+    INDICATORS = "indicators"
+    COMMITMENTS = "commitments"
+    MEASUREMENTS = "measurements"
+    EVALUATION = "evaluation"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    code: str
+    message: str
+    section: str
+    object_id: int | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def unmet_requirements(alliance, transition_name: str) -> list[Requirement]:
+    """The requirements for ``transition_name`` that ``alliance`` does not meet yet, in order."""
+    check = _CHECKS.get(transition_name)
+    return check(alliance) if check else []
+
+
+def _active_memberships(alliance):
+    return list(alliance.memberships.filter(left_on__isnull=True).select_related("actor"))
+
+
+def _indicators(alliance):
+    Indicator = apps.get_model("alianzas", "Indicator")
+    return Indicator.objects.filter(objective__alliance=alliance).order_by(
+        "objective__position", "objective_id", "pk"
+    )
+
+
+def _start_implementation(alliance) -> list[Requirement]:
+    from alianzas.models import Role
+
+    unmet = []
+    memberships = _active_memberships(alliance)
+    if len(memberships) < 2:
+        unmet.append(
+            Requirement(
+                "min_members",
+                _("At least two member actors are needed (there are %(count)s).")
+                % {"count": len(memberships)},
+                Section.MEMBERS,
+            )
+        )
+    if len({m.actor.sector for m in memberships}) < 2:
+        unmet.append(
+            Requirement(
+                "min_sectors",
+                _("The member actors must come from at least two different sectors."),
+                Section.MEMBERS,
+            )
+        )
+    if not any(m.role == Role.LEADER for m in memberships):
+        unmet.append(
+            Requirement(
+                "lead_actor",
+                _("A lead actor must be designated among the members."),
+                Section.MEMBERS,
+            )
+        )
+
+    objectives = list(alliance.objectives.prefetch_related("indicators"))
+    if not objectives:
+        unmet.append(
+            Requirement(
+                "objective", _("At least one objective must be defined."), Section.OBJECTIVES
+            )
+        )
+    for objective in objectives:
+        if not any(i.has_baseline_and_target for i in objective.indicators.all()):
+            unmet.append(
+                Requirement(
+                    "objective_indicator",
+                    _(
+                        "Objective %(number)s has no indicator with a baseline, "
+                        "a target and a target date."
+                    )
+                    % {"number": objective.position},
+                    Section.INDICATORS,
+                    objective.pk,
+                )
+            )
+
+    committed_actor_ids = set(
+        alliance.commitments.filter(cycle=alliance.cycle)
+        .exclude(status="cancelled")
+        .values_list("actor_id", flat=True)
+    )
+    for membership in memberships:
+        if membership.actor_id not in committed_actor_ids:
+            unmet.append(
+                Requirement(
+                    "actor_commitment",
+                    _("%(actor)s has no commitment in this cycle yet.")
+                    % {"actor": membership.actor},
+                    Section.COMMITMENTS,
+                    membership.actor_id,
+                )
+            )
+    return unmet
+
+
+def _start_monitoring(alliance) -> list[Requirement]:
+    member_actor_ids = {m.actor_id for m in _active_memberships(alliance)}
+    indicators = list(_indicators(alliance))
+    if not indicators:
+        return [
+            Requirement(
+                "indicator", _("The alliance has no indicators to monitor."), Section.INDICATORS
+            )
+        ]
+    unmet = []
+    for indicator in indicators:
+        if not indicator.frequency:
+            unmet.append(
+                Requirement(
+                    "indicator_frequency",
+                    _("The indicator “%(name)s” has no measurement frequency.")
+                    % {"name": indicator.name},
+                    Section.INDICATORS,
+                    indicator.pk,
+                )
+            )
+        if indicator.responsible_actor_id not in member_actor_ids:
+            unmet.append(
+                Requirement(
+                    "indicator_responsible",
+                    _("The indicator “%(name)s” has no responsible member actor.")
+                    % {"name": indicator.name},
+                    Section.INDICATORS,
+                    indicator.pk,
+                )
+            )
+    return unmet
+
+
+def _start_evaluation(alliance) -> list[Requirement]:
+    indicators = list(
+        _indicators(alliance).annotate(
+            measured=Count("measurements", filter=Q(measurements__cycle=alliance.cycle))
+        )
+    )
+    if not indicators:
+        return [
+            Requirement(
+                "indicator", _("The alliance has no indicators to evaluate."), Section.INDICATORS
+            )
+        ]
+    return [
+        Requirement(
+            "indicator_measurement",
+            _("The indicator “%(name)s” has no measurement in cycle %(cycle)s.")
+            % {"name": indicator.name, "cycle": alliance.cycle},
+            Section.MEASUREMENTS,
+            indicator.pk,
+        )
+        for indicator in indicators
+        if not indicator.measured
+    ]
+
+
+def _decided(decision: str):
+    def check(alliance) -> list[Requirement]:
+        Evaluation = apps.get_model("fases", "Evaluation")
+        evaluation = alliance.evaluations.filter(cycle=alliance.cycle).first()
+        if evaluation is None:
+            return [
+                Requirement(
+                    "evaluation",
+                    _("The evaluation of cycle %(cycle)s has not been recorded.")
+                    % {"cycle": alliance.cycle},
+                    Section.EVALUATION,
+                )
+            ]
+        if evaluation.decision != decision:
+            return [
+                Requirement(
+                    "evaluation_decision",
+                    _("The evaluation of cycle %(cycle)s decided “%(decided)s”, not “%(asked)s”.")
+                    % {
+                        "cycle": alliance.cycle,
+                        "decided": evaluation.get_decision_display(),
+                        "asked": Evaluation.Decision(decision).label,
+                    },
+                    Section.EVALUATION,
+                    evaluation.pk,
+                )
+            ]
+        return []
+
+    return check
+
+
+_CHECKS = {
+    "start_implementation": _start_implementation,
+    "start_monitoring": _start_monitoring,
+    "start_evaluation": _start_evaluation,
+    "continue_cycle": _decided("continue"),
+    "reformulate": _decided("reformulate"),
+    "close": _decided("close"),
+}

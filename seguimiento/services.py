@@ -1,0 +1,65 @@
+"""Changes to commitments and measurements, each checked and recorded in one place."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from alianzas import access
+from seguimiento.models import OPEN_STATUSES, Commitment, CommitmentUpdate
+
+
+class CommitmentError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class CommitmentNotPermitted(CommitmentError):
+    pass
+
+
+def log_progress(
+    *,
+    commitment: Commitment,
+    user,
+    progress: int,
+    note: str = "",
+    evidence=None,
+    fulfilled: bool = False,
+) -> CommitmentUpdate:
+    """Record a progress update; the commitment's progress and status follow from it.
+
+    Reaching 100 % or ``fulfilled=True`` marks the commitment fulfilled; the
+    first progress above 0 % moves it from pending to in progress.
+    """
+    if not access.can_update_commitment(user, commitment):
+        raise CommitmentNotPermitted(
+            _("Only the committed actor's representatives and the coordinators may update it.")
+        )
+    with transaction.atomic():
+        locked = Commitment.objects.select_for_update().get(pk=commitment.pk)
+        if locked.status not in OPEN_STATUSES:
+            raise CommitmentError(
+                _("This commitment is “%(status)s” and takes no more updates.")
+                % {"status": locked.get_status_display()}
+            )
+        update = CommitmentUpdate(
+            commitment=locked,
+            author=user,
+            progress=100 if fulfilled else progress,
+            note=note,
+            status=locked.status,
+        )
+        if evidence is not None:
+            update.evidence = evidence
+        update.full_clean(exclude=["status"])
+
+        if update.progress == 100:
+            locked.fulfil()
+        elif update.progress > 0 and locked.status == "pending":
+            locked.start()
+        locked.progress = update.progress
+        locked.save(update_fields=["status", "progress", "updated_at"])
+        update.status = locked.status
+        update.save()
+    commitment.refresh_from_db(fields=["status", "progress", "updated_at"])
+    return update

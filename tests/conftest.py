@@ -1,0 +1,72 @@
+"""The shared cast and the rule that a missing service fails under CI instead of skipping."""
+
+import os
+
+import pytest
+from django.db import connection
+
+from tests.factories import (
+    ActorFactory,
+    AdministratorFactory,
+    AllianceFactory,
+    MembershipFactory,
+    UserFactory,
+)
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_service(available: bool, what: str) -> None:
+    """Skip on a developer's machine without ``what``; under CI=true, fail instead."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required under CI=true but is not available.", pytrace=False)
+    pytest.skip(f"{what} is not available (set DATABASE_URL; `make test` does).")
+
+
+@pytest.fixture(autouse=True)
+def _required_services(request):
+    if request.node.get_closest_marker("postgres"):
+        request.getfixturevalue("django_db_setup")
+        require_service(connection.vendor == "postgresql", "PostgreSQL")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def administrator(db):
+    return AdministratorFactory(username="administradora")
+
+
+@pytest.fixture
+def coordinator(db):
+    return UserFactory(username="coordinadora")
+
+
+@pytest.fixture
+def member_representative(db):
+    return UserFactory(username="representante-miembro")
+
+
+@pytest.fixture
+def outsider_representative(db):
+    return UserFactory(username="representante-externo")
+
+
+@pytest.fixture
+def alliance(coordinator, member_representative, outsider_representative):
+    """An alliance coordinated by ``coordinator`` with one member actor represented by
+    ``member_representative``; ``outsider_representative``'s actor is not a member."""
+    alliance = AllianceFactory(name="Agua segura para Ayacucho", coordinators=[coordinator])
+    member = ActorFactory(
+        name="Gobierno Regional de Ayacucho", representatives=[member_representative]
+    )
+    MembershipFactory(alliance=alliance, actor=member)
+    ActorFactory(
+        name="ONG Externa", sector="civil_society", representatives=[outsider_representative]
+    )
+    return alliance

@@ -1,0 +1,161 @@
+"""Factories for the domain; each builds a valid object with the fewest arguments."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from alianzas.models import (
+    Actor,
+    Alliance,
+    Indicator,
+    Membership,
+    Objective,
+    Origin,
+    Region,
+    Role,
+    Sector,
+    User,
+)
+from fases.models import Evaluation
+from seguimiento.models import Commitment, CommitmentKind, Measurement
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"persona{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.pe")
+    first_name = factory.Faker("first_name", locale="es")
+    last_name = factory.Faker("last_name", locale="es")
+    password = factory.django.Password("clave-segura-2026")
+
+
+class AdministratorFactory(UserFactory):
+    is_staff = True
+    is_superuser = True
+
+
+class ActorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Actor
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Organización {n}")
+    sector = Sector.PUBLIC
+    region = factory.LazyFunction(lambda: Region.objects.get(code="15"))
+
+    @factory.post_generation
+    def representatives(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.representatives.add(*extracted)
+
+
+class AllianceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Alliance
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Alianza {n}")
+    problem = "Baja cobertura de agua segura en comunidades rurales."
+    origin = Origin.FROM_THE_BASE
+    start_date = datetime.date(2026, 1, 1)
+
+    @factory.post_generation
+    def coordinators(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.coordinators.add(*extracted)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    alliance = factory.SubFactory(AllianceFactory)
+    actor = factory.SubFactory(ActorFactory)
+    role = Role.IMPLEMENTING_PARTNER
+    joined_on = datetime.date(2026, 1, 1)
+
+
+class ObjectiveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Objective
+
+    alliance = factory.SubFactory(AllianceFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    title = "Aumentar el acceso a agua segura"
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Indicator
+
+    objective = factory.SubFactory(ObjectiveFactory)
+    name = factory.Sequence(lambda n: f"Hogares con agua segura {n}")
+    unit = "hogares"
+    baseline_value = Decimal("120")
+    baseline_date = datetime.date(2025, 12, 31)
+    target_value = Decimal("480")
+    target_date = datetime.date(2027, 12, 31)
+
+
+class CommitmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Commitment
+
+    alliance = factory.SubFactory(AllianceFactory)
+    actor = factory.SubFactory(ActorFactory)
+    cycle = factory.LazyAttribute(lambda c: c.alliance.cycle)
+    description = "Financiar la instalación de 200 sistemas de agua"
+    kind = CommitmentKind.FINANCIAL
+    value_pen = Decimal("150000.00")
+    due_date = datetime.date(2026, 12, 31)
+
+
+class MeasurementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Measurement
+
+    indicator = factory.SubFactory(IndicatorFactory)
+    cycle = factory.LazyAttribute(lambda m: m.indicator.objective.alliance.cycle)
+    period_start = datetime.date(2026, 1, 1)
+    period_end = datetime.date(2026, 3, 31)
+    value = Decimal("180")
+
+
+class EvaluationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Evaluation
+
+    alliance = factory.SubFactory(AllianceFactory)
+    cycle = factory.LazyAttribute(lambda e: e.alliance.cycle)
+    decision = Evaluation.Decision.CONTINUE
+    findings = "Se cumplieron las metas del ciclo."
+
+
+def ready_for_implementation(alliance: Alliance) -> Alliance:
+    """Give ``alliance`` everything it needs to start Implementación."""
+    state = Actor.objects.create(name="Municipalidad Provincial de Huamanga", sector=Sector.PUBLIC)
+    company = Actor.objects.create(name="Agua Andina S.A.C.", sector=Sector.PRIVATE)
+    MembershipFactory(alliance=alliance, actor=state, role=Role.LEADER)
+    MembershipFactory(alliance=alliance, actor=company, role=Role.FUNDER)
+    objective = ObjectiveFactory(alliance=alliance)
+    IndicatorFactory(objective=objective, responsible_actor=state, frequency="quarterly")
+    CommitmentFactory(alliance=alliance, actor=state)
+    CommitmentFactory(alliance=alliance, actor=company)
+    return alliance
+
+
+def measure_every_indicator(alliance: Alliance) -> None:
+    today = timezone.localdate()
+    for indicator in Indicator.objects.filter(objective__alliance=alliance):
+        MeasurementFactory(
+            indicator=indicator,
+            cycle=alliance.cycle,
+            period_start=today.replace(day=1),
+            period_end=today,
+        )
