@@ -63,7 +63,19 @@ def _phase_transition(source, target, name: str, label, **custom):
     )
 
 
-class AllianceLifecycle(FSMModelMixin, models.Model):
+class ProtectedStateMixin(FSMModelMixin):
+    """For models whose state field is ``protected``: only transitions change it.
+
+    ``full_clean()`` would otherwise assign every field back to itself and
+    trip django-fsm's protection; a state set by transitions needs no cleaning.
+    """
+
+    def clean_fields(self, exclude=None) -> None:
+        exclude = set(exclude or ()) | self._get_protected_fsm_fields()
+        super().clean_fields(exclude=exclude)
+
+
+class AllianceLifecycle(ProtectedStateMixin, models.Model):
     phase = FSMField(
         _("phase"),
         choices=Phase.choices,

@@ -6,7 +6,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import FSMField, transition
+
+from fases.lifecycle import ProtectedStateMixin
 
 
 class CommitmentKind(models.TextChoices):
@@ -33,7 +35,7 @@ def _may_update_commitment(commitment, user) -> bool:
     return can_update_commitment(user, commitment)
 
 
-class Commitment(FSMModelMixin, models.Model):
+class Commitment(ProtectedStateMixin, models.Model):
     """What one member actor pledged to one alliance in one cycle.
 
     Its status follows from its progress updates

@@ -32,6 +32,16 @@ def _required_services(request):
         require_service(connection.vendor == "postgresql", "PostgreSQL")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    # The production hasher costs ~0.2 s a password on purpose; tests make hundreds.
+    from django.conf import settings
+    from django.contrib.auth.hashers import get_hashers
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    get_hashers.cache_clear()
+
+
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
