@@ -31,7 +31,7 @@ lint: install
 
 # Regenerate the Spanish catalogue after changing user-facing strings; commit both files.
 messages: install
-	$(BIN)/python manage.py makemessages --locale es --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'staticfiles/*'
+	$(BIN)/python manage.py makemessages --locale es --no-obsolete --no-location --ignore '.venv/*' --ignore 'var/*' --ignore 'staticfiles/*'
 	$(BIN)/python manage.py compilemessages --locale es --ignore '.venv/*'
 
 clean:

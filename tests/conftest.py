@@ -1,7 +1,5 @@
 """The shared cast and the rule that a missing service fails under CI instead of skipping."""
 
-import os
-
 import pytest
 from django.db import connection
 
@@ -12,17 +10,7 @@ from tests.factories import (
     MembershipFactory,
     UserFactory,
 )
-
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def require_service(available: bool, what: str) -> None:
-    """Skip on a developer's machine without ``what``; under CI=true, fail instead."""
-    if available:
-        return
-    if IN_CI:
-        pytest.fail(f"{what} is required under CI=true but is not available.", pytrace=False)
-    pytest.skip(f"{what} is not available (set DATABASE_URL; `make test` does).")
+from tests.support import require_service
 
 
 @pytest.fixture(autouse=True)

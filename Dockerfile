@@ -1,0 +1,22 @@
+# The Alianzas image: one image for the web app (gunicorn), the Celery worker and beat.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN useradd --create-home --uid 1000 alianzas
+WORKDIR /app
+
+COPY . .
+RUN pip install -e . \
+    # Static files are collected at build time with throwaway settings: nothing here is secret.
+    && DJANGO_ENV=production SECRET_KEY=build-only-not-secret-build-only-not-secret-build-only \
+       ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+       python manage.py collectstatic --noinput \
+    && mkdir -p /app/var/media && chown -R alianzas:alianzas /app/var
+
+USER alianzas
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
