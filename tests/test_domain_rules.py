@@ -49,7 +49,7 @@ class TestMembership:
     def test_an_actor_is_an_active_member_only_once(self, alliance):
         membership = alliance.memberships.get()
         duplicate = Membership(alliance=alliance, actor=membership.actor, role=Role.FUNDER)
-        assert "This actor is already a member of the alliance." in str(errors_of(duplicate))
+        assert "Este actor ya es miembro de la alianza." in str(errors_of(duplicate))
 
     def test_an_actor_may_rejoin_after_leaving(self, alliance):
         membership = alliance.memberships.get()
@@ -63,7 +63,7 @@ class TestMembership:
     def test_only_one_active_leader(self, alliance):
         MembershipFactory(alliance=alliance, role=Role.LEADER)
         second = MembershipFactory.build(alliance=alliance, actor=ActorFactory(), role=Role.LEADER)
-        assert "The alliance already has a lead actor." in str(errors_of(second))
+        assert "La alianza ya tiene un actor líder." in str(errors_of(second))
 
     def test_cannot_leave_before_joining(self, alliance):
         membership = alliance.memberships.get()
@@ -159,7 +159,7 @@ class TestMeasurement:
     def test_one_value_per_indicator_and_period(self):
         first = MeasurementFactory()
         again = MeasurementFactory.build(indicator=first.indicator, period_start=first.period_start)
-        assert "already has a value for that period" in str(errors_of(again))
+        assert "ya tiene un valor para ese periodo" in str(errors_of(again))
 
     def test_a_period_that_has_not_started_is_refused(self):
         measurement = MeasurementFactory.build(
@@ -175,7 +175,7 @@ class TestMeasurement:
             period_start=datetime.date(2026, 3, 1),
             period_end=datetime.date(2026, 2, 28),
         )
-        assert "The period cannot end before it starts." in str(errors_of(measurement))
+        assert "El periodo no puede terminar antes de empezar." in str(errors_of(measurement))
 
     def test_cycle_defaults_to_the_alliance_cycle(self):
         measurement = MeasurementFactory.build(indicator=IndicatorFactory(), cycle=None)

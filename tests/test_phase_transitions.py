@@ -75,7 +75,7 @@ class TestStartImplementation:
             "lead_actor",
             "objective",
         ]
-        assert refusal.value.messages[1] == "At least two member actors are needed (there are 0)."
+        assert refusal.value.messages[1] == "Se necesitan al menos dos actores miembros (hay 0)."
         assert empty_alliance.phase == Phase.IDENTIFICATION
         assert not PhaseChange.objects.exists()
 
@@ -127,7 +127,7 @@ class TestStartImplementation:
         unmet = unmet_requirements(ready_alliance, "start_implementation")
         assert [(r.code, r.object_id) for r in unmet] == [("objective_indicator", second.pk)]
         assert unmet[0].message == (
-            "Objective 2 has no indicator with a baseline, a target and a target date."
+            "El objetivo 2 no tiene indicadores con línea de base, meta y fecha meta."
         )
 
     def test_every_member_needs_a_commitment_in_this_cycle(self, ready_alliance):
@@ -135,7 +135,8 @@ class TestStartImplementation:
         MembershipFactory(alliance=ready_alliance, actor=newcomer, role=Role.TECHNICAL_ALLY)
         unmet = unmet_requirements(ready_alliance, "start_implementation")
         assert [r.message for r in unmet] == [
-            "Universidad Nacional de San Cristóbal de Huamanga has no commitment in this cycle yet."
+            "Universidad Nacional de San Cristóbal de Huamanga aún no tiene compromisos "
+            "en este ciclo."
         ]
 
     def test_a_cancelled_commitment_does_not_count(self, ready_alliance, coordinator):
@@ -158,7 +159,7 @@ class TestMonitoringAndEvaluation:
             ("indicator_frequency", indicator.pk),
             ("indicator_responsible", indicator.pk),
         ]
-        assert unmet[0].message == "The indicator “Tasa de EDA” has no measurement frequency."
+        assert unmet[0].message == "El indicador «Tasa de EDA» no tiene frecuencia de medición."
 
     def test_a_responsible_actor_who_left_is_not_enough(self, ready_alliance, coordinator):
         advance(ready_alliance, coordinator, "start_implementation")
@@ -194,7 +195,7 @@ class TestContinuity:
                 alliance=evaluating_alliance, transition="continue_cycle", user=coordinator
             )
         assert refusal.value.messages[1] == (
-            "The evaluation of cycle 1 decided “Reformulate”, not “Continue”."
+            "La evaluación del ciclo 1 decidió «Reformular», no «Continuar»."
         )
         assert evaluating_alliance.phase == Phase.EVALUATION
 
@@ -279,7 +280,7 @@ class TestCloseEarly:
             change_phase(
                 alliance=ready_alliance, transition="close_early", user=coordinator, comment="   "
             )
-        assert refusal.value.message == "Give the reason for closing the alliance early."
+        assert refusal.value.message == "Indique el motivo del cierre anticipado de la alianza."
         assert ready_alliance.phase != Phase.CLOSED
 
         change = change_phase(
@@ -351,7 +352,7 @@ class TestIntegrity:
     def test_a_transition_from_the_wrong_phase_is_refused(self, ready_alliance, coordinator):
         with pytest.raises(PhaseChangeError) as refusal:
             change_phase(alliance=ready_alliance, transition="start_monitoring", user=coordinator)
-        assert "Identification, formulation and design" in refusal.value.message
+        assert "Identificación, formulación y diseño" in refusal.value.message
         assert not PhaseChange.objects.exists()
 
     @pytest.mark.parametrize("name", ["delete", "save", "clean", "phase_transition", ""])
