@@ -1,0 +1,689 @@
+"""The admin for actors, alliances and their people, objectives and indicators.
+
+The admin edits data but never changes an alliance's phase by itself: the
+phase and the cycle are read-only, and the buttons on the alliance's page lead
+to ``AllianceAdmin.phase_change_view``, which calls
+``fases.services.change_phase`` like every other page does.
+
+The shared pieces used by ``fases.admin`` and ``seguimiento.admin`` live here
+(they import this module; this module imports neither of them).
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from alianzas import access
+from alianzas.models import (
+    Actor,
+    Alliance,
+    Indicator,
+    Membership,
+    Objective,
+    Region,
+    Role,
+    SustainableDevelopmentGoal,
+    User,
+)
+from fases.lifecycle import TRANSITION_NAMES, Phase
+from fases.models import PhaseChange
+from fases.services import PhaseChangeError, change_phase, transition_options
+from seguimiento.models import Commitment
+
+# --- Shared pieces ------------------------------------------------------------
+
+
+class ModelValidationForm(forms.ModelForm):
+    """A model form on which every message of the model's validation is shown.
+
+    ``Model.clean()`` may name a field the form does not show: an inline's
+    hidden foreign key (a commitment's actor on the actor's page) or a field
+    left out of the form. Django would attach the message to an invisible field
+    or fail with ``ValueError`` (a server error); here such messages become
+    errors of the whole form, shown above it.
+    """
+
+    def add_error(self, field, error):
+        if field is None:
+            error = self._shown_on_this_form(error)
+        super().add_error(field, error)
+
+    def _shown_on_this_form(self, error):
+        if not isinstance(error, ValidationError):
+            error = ValidationError(error)
+        if not hasattr(error, "error_dict"):
+            return error
+        shown = {name for name, field in self.fields.items() if not field.widget.is_hidden}
+        errors: dict[str, list] = {}
+        for name, messages_ in error.error_dict.items():
+            key = name if name in shown else NON_FIELD_ERRORS
+            errors.setdefault(key, []).extend(messages_)
+        return ValidationError(errors)
+
+
+class ReadOnlyAdminMixin:
+    """For audit records and reference data: shown, never added, changed or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ChangeOnlyInlinesMixin:
+    """Leaves the inlines listed in ``change_only_inlines`` off the add page."""
+
+    change_only_inlines: list = []
+
+    def get_inlines(self, request, obj):
+        inlines = super().get_inlines(request, obj)
+        if obj is None:
+            return [inline for inline in inlines if inline not in self.change_only_inlines]
+        return inlines
+
+
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+
+class ValidatedTabularInline(admin.TabularInline):
+    form = ModelValidationForm
+    extra = 0
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})},
+    }
+
+
+def linked_list(objects, viewname: str, empty: str = "-"):
+    """Links to the admin pages of ``objects``, one a line."""
+    links = format_html_join(
+        mark_safe("<br>"),
+        '<a href="{}">{}</a>',
+        ((reverse(viewname, args=[obj.pk]), str(obj)) for obj in objects),
+    )
+    return links or empty
+
+
+def count_of(rows, outer: str):
+    """The number of ``rows`` whose ``outer`` field points at the outer row, as a subquery
+    (an aggregate would group the outer query and lose the model's default ordering)."""
+    counts = rows.filter(**{outer: OuterRef("pk")}).order_by().values(outer)
+    counts = counts.annotate(count=Count("pk")).values("count")
+    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+
+
+def transition_label(name: str) -> str:
+    """The label of the transition called ``name``, or the name itself if it is unknown."""
+    field = Alliance._meta.get_field("phase")
+    for meta in field.get_all_transitions(Alliance):
+        if meta.name == name:
+            return str(meta.custom["label"])
+    return name
+
+
+# --- Users and reference data -------------------------------------------------
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Preferences"), {"fields": ("language",)}),
+        (_("Roles"), {"fields": ("represented_actor_links", "coordinated_alliance_links")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        (
+            _("Personal info"),
+            {"classes": ("wide",), "fields": ("first_name", "last_name", "email", "language")},
+        ),
+    )
+    readonly_fields = ("represented_actor_links", "coordinated_alliance_links")
+    list_display = (
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "language",
+        "is_staff",
+        "is_active",
+    )
+    list_filter = ("is_staff", "is_superuser", "is_active", "language", "groups")
+
+    @admin.display(description=_("represented actors"))
+    def represented_actor_links(self, user):
+        if user.pk is None:
+            return self.get_empty_value_display()
+        return linked_list(
+            user.actors.all(), "admin:alianzas_actor_change", self.get_empty_value_display()
+        )
+
+    @admin.display(description=_("coordinated alliances"))
+    def coordinated_alliance_links(self, user):
+        if user.pk is None:
+            return self.get_empty_value_display()
+        return linked_list(
+            user.coordinated_alliances.all(),
+            "admin:alianzas_alliance_change",
+            self.get_empty_value_display(),
+        )
+
+
+@admin.register(Region)
+class RegionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "code", "actor_count")
+    search_fields = ("name", "code")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_actor_count=count_of(Actor.objects.all(), "region"))
+        )
+
+    @admin.display(description=_("actors"), ordering="_actor_count")
+    def actor_count(self, region):
+        return region._actor_count
+
+
+@admin.register(SustainableDevelopmentGoal)
+class SustainableDevelopmentGoalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("number", "name", "name_en")
+    list_display_links = ("number", "name")
+    search_fields = ("name", "name_en")
+
+
+# --- Inlines ------------------------------------------------------------------
+
+
+class MembershipInlineFormSet(forms.BaseInlineFormSet):
+    """Refuses, before saving, two current memberships of the same actor in the same alliance,
+    or two current leaders, entered in one go (each row alone passes the database check)."""
+
+    def clean(self):
+        super().clean()
+        actors, leaders = set(), set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or form.errors or data.get("DELETE") or data.get("left_on"):
+                continue
+            alliance, actor = data.get("alliance"), data.get("actor")
+            if alliance is None or actor is None:
+                continue
+            alliance_key = alliance.pk if alliance.pk is not None else id(alliance)
+            actor_key = actor.pk if actor.pk is not None else id(actor)
+            if (alliance_key, actor_key) in actors:
+                raise ValidationError(
+                    gettext("%(actor)s appears twice as a current member of %(alliance)s.")
+                    % {"actor": actor, "alliance": alliance}
+                )
+            actors.add((alliance_key, actor_key))
+            if data.get("role") == Role.LEADER:
+                if alliance_key in leaders:
+                    raise ValidationError(
+                        gettext("%(alliance)s can have only one current lead actor.")
+                        % {"alliance": alliance}
+                    )
+                leaders.add(alliance_key)
+
+
+class AllianceMembershipInline(ValidatedTabularInline):
+    model = Membership
+    formset = MembershipInlineFormSet
+    fields = ("actor", "role", "joined_on", "left_on")
+    autocomplete_fields = ("actor",)
+    # Leaving is recorded with "left on"; the row stays so past cycles remain readable.
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class ActorMembershipInline(ValidatedTabularInline):
+    model = Membership
+    formset = MembershipInlineFormSet
+    fields = ("alliance", "role", "joined_on", "left_on")
+    autocomplete_fields = ("alliance",)
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("alliance")
+
+
+class ObjectiveInline(ValidatedTabularInline):
+    model = Objective
+    fields = ("position", "title", "indicator_list")
+    readonly_fields = ("indicator_list",)
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("indicators")
+
+    @admin.display(description=_("indicators"))
+    def indicator_list(self, objective):
+        if objective.pk is None:
+            return "-"
+        return linked_list(objective.indicators.all(), "admin:alianzas_indicator_change")
+
+
+class IndicatorInline(ValidatedTabularInline):
+    model = Indicator
+    fields = (
+        "name",
+        "unit",
+        "baseline_value",
+        "baseline_date",
+        "target_value",
+        "target_date",
+        "direction",
+        "frequency",
+        "responsible_actor",
+    )
+    autocomplete_fields = ("responsible_actor",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("responsible_actor")
+
+
+class AllianceCommitmentInline(ValidatedTabularInline):
+    model = Commitment
+    fields = (
+        "actor",
+        "cycle",
+        "description",
+        "kind",
+        "value_pen",
+        "due_date",
+        "status",
+        "progress",
+    )
+    readonly_fields = ("status", "progress")
+    autocomplete_fields = ("actor",)
+    show_change_link = True
+    # A commitment with progress updates is cancelled through its status, not deleted.
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor", "alliance")
+
+
+class ActorCommitmentInline(AllianceCommitmentInline):
+    fields = (
+        "alliance",
+        "cycle",
+        "description",
+        "kind",
+        "value_pen",
+        "due_date",
+        "status",
+        "progress",
+    )
+    autocomplete_fields = ("alliance",)
+
+
+class PhaseChangeInline(ReadOnlyInline):
+    model = PhaseChange
+    fields = (
+        "created_at",
+        "transition_name",
+        "source_phase",
+        "target_phase",
+        "cycle",
+        "user",
+        "comment",
+    )
+    verbose_name_plural = _("history of phase changes")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+    @admin.display(description=_("transition"))
+    def transition_name(self, change):
+        return transition_label(change.transition)
+
+
+# --- Actors and alliances -----------------------------------------------------
+
+
+@admin.register(Actor)
+class ActorAdmin(ChangeOnlyInlinesMixin, admin.ModelAdmin):
+    form = ModelValidationForm
+    list_display = ("name", "acronym", "sector", "region", "ruc", "alliance_count")
+    list_filter = ("sector", "region")
+    list_select_related = ("region",)
+    search_fields = ("name", "acronym", "ruc", "email")
+    autocomplete_fields = ("representatives",)
+    readonly_fields = ("created_at", "updated_at")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    fieldsets = (
+        (None, {"fields": ("name", "acronym", "sector", "ruc", "region", "description")}),
+        (_("Contact"), {"fields": ("website", "email", "phone", "address")}),
+        (None, {"fields": ("representatives",)}),
+        (_("Record"), {"fields": ("created_at", "updated_at")}),
+    )
+
+    inlines = [ActorMembershipInline, ActorCommitmentInline]
+    # Commitments are made by member actors: first the actor, then its memberships.
+    change_only_inlines = [ActorCommitmentInline]
+
+    def get_queryset(self, request):
+        current = Membership.objects.filter(left_on__isnull=True)
+        return super().get_queryset(request).annotate(_alliance_count=count_of(current, "actor"))
+
+    @admin.display(description=_("current alliances"), ordering="_alliance_count")
+    def alliance_count(self, actor):
+        return actor._alliance_count
+
+
+@admin.register(Alliance)
+class AllianceAdmin(ChangeOnlyInlinesMixin, admin.ModelAdmin):
+    form = ModelValidationForm
+    change_form_template = "admin/alianzas/alliance/change_form.html"
+    phase_change_template = "admin/alianzas/alliance/phase_change.html"
+    list_display = (
+        "name",
+        "phase",
+        "cycle",
+        "lead_actor_name",
+        "member_count",
+        "origin",
+        "start_date",
+        "end_date",
+    )
+    list_filter = ("phase", "origin", "regions", "goals")
+    search_fields = ("name", "memberships__actor__name", "memberships__actor__acronym")
+    date_hierarchy = "start_date"
+    autocomplete_fields = ("coordinators",)
+    filter_horizontal = ("regions", "goals")
+    readonly_fields = ("phase", "cycle", "lead_actor", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("name", "problem", "origin")}),
+        (_("Territory and SDGs"), {"fields": ("regions", "goals")}),
+        (None, {"fields": ("start_date", "end_date", "coordinators")}),
+        (_("Lifecycle"), {"fields": ("phase", "cycle", "lead_actor")}),
+        (_("Record"), {"fields": ("created_at", "updated_at")}),
+    )
+
+    inlines = [
+        AllianceMembershipInline,
+        ObjectiveInline,
+        AllianceCommitmentInline,
+        PhaseChangeInline,
+    ]
+    # Commitments need the members to exist first, and a new alliance has no history.
+    change_only_inlines = [AllianceCommitmentInline, PhaseChangeInline]
+
+    def get_queryset(self, request):
+        current = Membership.objects.filter(left_on__isnull=True)
+        lead = current.filter(alliance=OuterRef("pk"), role=Role.LEADER).values("actor__name")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _member_count=count_of(current, "alliance"),
+                _lead_actor_name=Subquery(lead[:1]),
+            )
+        )
+
+    @admin.display(description=_("lead actor"), ordering="_lead_actor_name")
+    def lead_actor_name(self, alliance):
+        return alliance._lead_actor_name
+
+    @admin.display(description=_("current members"), ordering="_member_count")
+    def member_count(self, alliance):
+        return alliance._member_count
+
+    @admin.display(description=_("lead actor"))
+    def lead_actor(self, alliance):
+        if alliance.pk is None:
+            return self.get_empty_value_display()
+        return alliance.lead_actor or self.get_empty_value_display()
+
+    # --- Changes of phase -----------------------------------------------------
+
+    def get_urls(self):
+        opts = self.opts
+        return [
+            path(
+                "<path:object_id>/phase/<str:transition>/",
+                self.admin_site.admin_view(self.phase_change_view),
+                name=f"{opts.app_label}_{opts.model_name}_phase_change",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _phase_change_url(self, alliance, transition: str) -> str:
+        opts = self.opts
+        return reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_phase_change",
+            args=[alliance.pk, transition],
+            current_app=self.admin_site.name,
+        )
+
+    def _change_url(self, alliance) -> str:
+        opts = self.opts
+        return reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_change",
+            args=[alliance.pk],
+            current_app=self.admin_site.name,
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None and access.can_change_phase(request.user, obj):
+            context["phase_panel"] = {
+                "closed": obj.is_closed,
+                "options": [
+                    {"option": option, "url": self._phase_change_url(obj, option.name)}
+                    for option in transition_options(obj, request.user)
+                ],
+            }
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def phase_change_view(self, request, object_id, transition):
+        """Confirm one change of phase and make it through ``fases.services.change_phase``."""
+        if transition not in TRANSITION_NAMES:
+            raise Http404(gettext("There is no such change of phase."))
+        alliance = self.get_object(request, unquote(object_id))
+        if alliance is None or not access.can_view_alliance(request.user, alliance):
+            raise Http404(gettext("There is no such alliance."))
+        if not self.has_view_or_change_permission(request, alliance):
+            raise PermissionDenied
+        if not access.can_change_phase(request.user, alliance):
+            raise PermissionDenied
+        change_url = self._change_url(alliance)
+
+        meta = alliance.phase_transition(transition)
+        reason_required = bool(meta and meta.custom.get("reason_required"))
+        form = PhaseChangeForm(
+            request.POST if request.method == "POST" else None, reason_required=reason_required
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                phase_change = change_phase(
+                    alliance=alliance,
+                    transition=transition,
+                    user=request.user,
+                    comment=form.cleaned_data["comment"],
+                )
+            except PhaseChangeError as refusal:
+                for message in refusal.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(
+                    request,
+                    gettext(
+                        "“%(transition)s” done: the alliance is now in “%(phase)s” "
+                        "(cycle %(cycle)s)."
+                    )
+                    % {
+                        "transition": transition_label(transition),
+                        "phase": phase_change.get_target_phase_display(),
+                        "cycle": phase_change.cycle,
+                    },
+                )
+            return redirect(change_url)
+
+        option = next(
+            (o for o in transition_options(alliance, request.user) if o.name == transition), None
+        )
+        if option is None:
+            messages.error(
+                request,
+                gettext("“%(transition)s” is not possible while the alliance is in “%(phase)s”.")
+                % {
+                    "transition": transition_label(transition),
+                    "phase": alliance.get_phase_display(),
+                },
+            )
+            return redirect(change_url)
+
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "title": option.label,
+            "subtitle": str(alliance),
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "alliance": alliance,
+            "original": alliance,
+            "option": option,
+            "target_label": Phase(option.target).label,
+            "next_cycle": alliance.cycle + 1 if option.new_cycle else None,
+            "form": form,
+            "change_url": change_url,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, self.phase_change_template, context)
+
+
+class PhaseChangeForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=_("Kept in the alliance's history with the change."),
+    )
+
+    def __init__(self, *args, reason_required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if reason_required:
+            field = self.fields["comment"]
+            field.required = True
+            field.label = _("Reason")
+            field.help_text = _("Required for this change; kept in the alliance's history.")
+            field.error_messages["required"] = _("Give the reason for this change.")
+
+
+# --- Members, objectives and indicators ---------------------------------------
+
+
+class ActiveMembershipFilter(admin.SimpleListFilter):
+    title = _("current")
+    parameter_name = "current"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Current members")), ("no", _("Former members"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(left_on__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(left_on__isnull=False)
+        return queryset
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    form = ModelValidationForm
+    list_display = ("actor", "alliance", "role", "joined_on", "left_on", "is_current")
+    list_filter = (ActiveMembershipFilter, "role", "alliance__phase", "actor__sector")
+    list_select_related = ("actor", "alliance")
+    search_fields = ("actor__name", "actor__acronym", "alliance__name")
+    date_hierarchy = "joined_on"
+    autocomplete_fields = ("alliance", "actor")
+    fields = ("alliance", "actor", "role", "joined_on", "left_on")
+
+    @admin.display(description=_("current"), boolean=True, ordering="left_on")
+    def is_current(self, membership):
+        return membership.is_active
+
+
+@admin.register(Objective)
+class ObjectiveAdmin(ChangeOnlyInlinesMixin, admin.ModelAdmin):
+    form = ModelValidationForm
+    list_display = ("__str__", "alliance", "indicator_count")
+    list_filter = ("alliance__phase",)
+    list_select_related = ("alliance",)
+    search_fields = ("title", "alliance__name")
+    autocomplete_fields = ("alliance",)
+    fields = ("alliance", "position", "title", "description")
+
+    inlines = [IndicatorInline]
+    # An indicator's responsible actor is checked against the objective's alliance, and a
+    # new objective's indicators would skip that check: they are added once it is saved.
+    change_only_inlines = [IndicatorInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_indicator_count=count_of(Indicator.objects.all(), "objective"))
+        )
+
+    @admin.display(description=_("indicators"), ordering="_indicator_count")
+    def indicator_count(self, objective):
+        return objective._indicator_count
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    form = ModelValidationForm
+    list_display = (
+        "name",
+        "objective",
+        "alliance",
+        "unit",
+        "baseline_value",
+        "target_value",
+        "target_date",
+        "frequency",
+        "responsible_actor",
+    )
+    list_filter = ("direction", "frequency", "objective__alliance__phase")
+    list_select_related = ("objective__alliance", "responsible_actor")
+    search_fields = ("name", "objective__title", "objective__alliance__name")
+    autocomplete_fields = ("objective", "responsible_actor")
+    fieldsets = (
+        (None, {"fields": ("objective", "name", "unit", "direction", "frequency")}),
+        (
+            _("Baseline and target"),
+            {"fields": ("baseline_value", "baseline_date", "target_value", "target_date")},
+        ),
+        (None, {"fields": ("responsible_actor",)}),
+    )
+
+    @admin.display(description=_("alliance"), ordering="objective__alliance__name")
+    def alliance(self, indicator):
+        return indicator.objective.alliance

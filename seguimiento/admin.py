@@ -1,0 +1,128 @@
+"""The admin for commitments, their progress reports (read-only) and the measurements.
+
+A commitment's status and progress follow from its progress reports
+(``seguimiento.services.log_progress``), so here they are only shown.
+"""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from alianzas.admin import ModelValidationForm, ReadOnlyAdminMixin, ReadOnlyInline
+from seguimiento.models import Commitment, CommitmentUpdate, Measurement
+
+
+class CommitmentUpdateInline(ReadOnlyInline):
+    model = CommitmentUpdate
+    fields = ("created_at", "author", "progress", "status", "note", "evidence")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(admin.ModelAdmin):
+    form = ModelValidationForm
+    list_display = (
+        "short_description",
+        "actor",
+        "alliance",
+        "cycle",
+        "kind",
+        "value_pen",
+        "due_date",
+        "status",
+        "progress",
+        "overdue",
+    )
+    list_filter = ("status", "kind", "cycle", "alliance__phase")
+    list_select_related = ("actor", "alliance")
+    search_fields = ("description", "actor__name", "actor__acronym", "alliance__name")
+    date_hierarchy = "due_date"
+    autocomplete_fields = ("alliance", "actor")
+    fieldsets = (
+        (
+            None,
+            {"fields": ("alliance", "actor", "cycle", "description", "kind", "value_pen")},
+        ),
+        (_("Progress"), {"fields": ("due_date", "status", "progress")}),
+        (_("Record"), {"fields": ("created_at", "updated_at")}),
+    )
+    readonly_fields = ("status", "progress", "created_at", "updated_at")
+    inlines = [CommitmentUpdateInline]
+
+    @admin.display(description=_("commitment"), ordering="description")
+    def short_description(self, commitment):
+        text = commitment.description
+        return text if len(text) <= 80 else f"{text[:79]}…"
+
+    @admin.display(description=_("overdue"), boolean=True)
+    def overdue(self, commitment):
+        return commitment.is_overdue
+
+
+@admin.register(CommitmentUpdate)
+class CommitmentUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit record of a commitment's progress: written only by ``log_progress``."""
+
+    list_display = ("created_at", "commitment", "alliance", "author", "progress", "status")
+    list_filter = ("status",)
+    list_select_related = ("commitment__actor", "commitment__alliance", "author")
+    search_fields = (
+        "commitment__description",
+        "commitment__actor__name",
+        "commitment__alliance__name",
+        "note",
+    )
+    date_hierarchy = "created_at"
+    fields = ("commitment", "author", "progress", "status", "note", "evidence", "created_at")
+    readonly_fields = fields
+
+    @admin.display(description=_("alliance"), ordering="commitment__alliance__name")
+    def alliance(self, update):
+        return update.commitment.alliance
+
+
+@admin.register(Measurement)
+class MeasurementAdmin(admin.ModelAdmin):
+    form = ModelValidationForm
+    list_display = (
+        "indicator",
+        "alliance",
+        "cycle",
+        "period_start",
+        "period_end",
+        "value",
+        "unit",
+        "reported_by",
+    )
+    list_filter = ("cycle", "indicator__frequency", "indicator__objective__alliance__phase")
+    list_select_related = ("indicator__objective__alliance", "reported_by")
+    search_fields = ("indicator__name", "indicator__objective__alliance__name", "note")
+    date_hierarchy = "period_start"
+    autocomplete_fields = ("indicator", "reported_by")
+    fields = (
+        "indicator",
+        "cycle",
+        "period_start",
+        "period_end",
+        "value",
+        "note",
+        "evidence",
+        "reported_by",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = ("created_at", "updated_at")
+
+    @admin.display(description=_("alliance"), ordering="indicator__objective__alliance__name")
+    def alliance(self, measurement):
+        return measurement.indicator.objective.alliance
+
+    @admin.display(description=_("unit"))
+    def unit(self, measurement):
+        return measurement.indicator.unit
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.reported_by_id is None:
+            obj.reported_by = request.user
+        super().save_model(request, obj, form, change)
