@@ -8,7 +8,9 @@ ask these functions; an alliance a user may not see is answered with 404 so
 its existence is not revealed.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
+from django.shortcuts import get_object_or_404
 
 from alianzas.models import Alliance, Membership
 
@@ -63,3 +65,41 @@ def can_change_phase(user, alliance: Alliance) -> bool:
 def can_update_commitment(user, commitment) -> bool:
     """Representatives change only their own actor's commitments; coordinators all of theirs."""
     return represents(user, commitment.actor_id) or can_manage_alliance(user, commitment.alliance)
+
+
+def get_alliance_or_404(user, pk, *, manage: bool = False) -> Alliance:
+    """The alliance ``pk`` if ``user`` may see it (404 otherwise, hiding that it exists);
+    with ``manage=True`` also require the right to manage it (403 when only readable)."""
+    alliance = get_object_or_404(visible_alliances(user), pk=pk)
+    if manage and not can_manage_alliance(user, alliance):
+        raise PermissionDenied
+    return alliance
+
+
+def can_create_alliance(user) -> bool:
+    """Any active person may start an alliance; they become its first coordinator."""
+    return bool(user.is_authenticated and user.is_active)
+
+
+def can_register_actor(user) -> bool:
+    """Administrators and coordinators keep the actor registry."""
+    if is_administrator(user):
+        return True
+    return bool(user.is_authenticated and user.is_active and user.coordinated_alliances.exists())
+
+
+def can_edit_actor(user, actor) -> bool:
+    """Administrators, the actor's own representatives, and the coordinators of an
+    alliance the actor belongs to."""
+    if is_administrator(user) or represents(user, actor.pk):
+        return True
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return actor.memberships.filter(alliance__coordinators=user).exists()
+
+
+def can_add_commitment(user, alliance: Alliance, actor_id: int | None = None) -> bool:
+    """Coordinators record any member's commitment; representatives their own actor's."""
+    if can_manage_alliance(user, alliance):
+        return True
+    return actor_id is not None and represents(user, actor_id)

@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import RedirectView
 
 admin.site.site_header = _("Alianzas Multiactor")
 admin.site.site_title = _("Alianzas")
@@ -10,6 +9,8 @@ admin.site.index_title = _("Administration")
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    # Until the coordinators' pages exist, the admin is where the work is done.
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
+    path("cuenta/", include("django.contrib.auth.urls")),
+    path("", include("fases.urls")),
+    path("", include("seguimiento.urls")),
+    path("", include("alianzas.urls")),
 ]

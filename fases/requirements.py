@@ -13,16 +13,18 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 class Section:
-    """Where on the alliance's page an unmet requirement is fixed."""
+    """Where on the alliance's page an unmet requirement is fixed (an anchor there)."""
 
     MEMBERS = "members"
     OBJECTIVES = "objectives"
+    OBJECTIVE = "objective"
     INDICATORS = "indicators"
-    COMMITMENTS = "commitments"
-    MEASUREMENTS = "measurements"
+    INDICATOR = "indicator"
+    ACTOR_COMMITMENTS = "commitments-actor"
     EVALUATION = "evaluation"
 
 
@@ -35,6 +37,47 @@ class Requirement:
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def anchor(self) -> str:
+        return f"{self.section}-{self.object_id}" if self.object_id else self.section
+
+
+# What each transition asks for, as the checklist names it when it is met.
+_DECISION_TITLES = [
+    ("evaluation", gettext_lazy("The evaluation of this cycle is recorded")),
+    ("evaluation_decision", gettext_lazy("The evaluation decided this")),
+]
+TITLES = {
+    "start_implementation": [
+        ("min_members", gettext_lazy("At least two member actors")),
+        ("min_sectors", gettext_lazy("Members from at least two sectors")),
+        ("lead_actor", gettext_lazy("A lead actor among the members")),
+        ("objective", gettext_lazy("At least one objective")),
+        (
+            "objective_indicator",
+            gettext_lazy("Every objective has an indicator with baseline, target and date"),
+        ),
+        ("actor_commitment", gettext_lazy("Every member has a commitment in this cycle")),
+    ],
+    "start_monitoring": [
+        ("indicator", gettext_lazy("The alliance has indicators")),
+        ("indicator_frequency", gettext_lazy("Every indicator has a measurement frequency")),
+        ("indicator_responsible", gettext_lazy("Every indicator has a responsible member")),
+    ],
+    "start_evaluation": [
+        ("indicator", gettext_lazy("The alliance has indicators")),
+        ("indicator_measurement", gettext_lazy("Every indicator was measured in this cycle")),
+    ],
+    "continue_cycle": _DECISION_TITLES,
+    "reformulate": _DECISION_TITLES,
+    "close": _DECISION_TITLES,
+}
+
+
+def requirement_titles(transition_name: str, exclude: set[str]) -> list[str]:
+    """The titles of the requirements of ``transition_name`` whose code is not in ``exclude``."""
+    return [str(title) for code, title in TITLES.get(transition_name, []) if code not in exclude]
 
 
 def unmet_requirements(alliance, transition_name: str) -> list[Requirement]:
@@ -102,7 +145,7 @@ def _start_implementation(alliance) -> list[Requirement]:
                         "a target and a target date."
                     )
                     % {"number": objective.position},
-                    Section.INDICATORS,
+                    Section.OBJECTIVE,
                     objective.pk,
                 )
             )
@@ -119,7 +162,7 @@ def _start_implementation(alliance) -> list[Requirement]:
                     "actor_commitment",
                     _("%(actor)s has no commitment in this cycle yet.")
                     % {"actor": membership.actor},
-                    Section.COMMITMENTS,
+                    Section.ACTOR_COMMITMENTS,
                     membership.actor_id,
                 )
             )
@@ -143,7 +186,7 @@ def _start_monitoring(alliance) -> list[Requirement]:
                     "indicator_frequency",
                     _("The indicator “%(name)s” has no measurement frequency.")
                     % {"name": indicator.name},
-                    Section.INDICATORS,
+                    Section.INDICATOR,
                     indicator.pk,
                 )
             )
@@ -153,7 +196,7 @@ def _start_monitoring(alliance) -> list[Requirement]:
                     "indicator_responsible",
                     _("The indicator “%(name)s” has no responsible member actor.")
                     % {"name": indicator.name},
-                    Section.INDICATORS,
+                    Section.INDICATOR,
                     indicator.pk,
                 )
             )
@@ -177,7 +220,7 @@ def _start_evaluation(alliance) -> list[Requirement]:
             "indicator_measurement",
             _("The indicator “%(name)s” has no measurement in cycle %(cycle)s.")
             % {"name": indicator.name, "cycle": alliance.cycle},
-            Section.MEASUREMENTS,
+            Section.INDICATOR,
             indicator.pk,
         )
         for indicator in indicators
@@ -209,7 +252,6 @@ def _decided(decision: str):
                         "asked": Evaluation.Decision(decision).label,
                     },
                     Section.EVALUATION,
-                    evaluation.pk,
                 )
             ]
         return []

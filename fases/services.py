@@ -9,7 +9,7 @@ from alianzas import access
 from alianzas.models import Alliance
 from fases.lifecycle import TRANSITION_NAMES, Phase
 from fases.models import Evaluation, PhaseChange
-from fases.requirements import Requirement, unmet_requirements
+from fases.requirements import Requirement, requirement_titles, unmet_requirements
 
 
 class PhaseChangeError(Exception):
@@ -43,6 +43,49 @@ class TransitionOption:
     @property
     def ready(self) -> bool:
         return not self.unmet
+
+
+# The way forward from each phase; from Evaluación it is the one the evaluation decided.
+FORWARD = {
+    Phase.IDENTIFICATION: "start_implementation",
+    Phase.IMPLEMENTATION: "start_monitoring",
+    Phase.MONITORING: "start_evaluation",
+}
+DECIDED = {
+    Evaluation.Decision.CONTINUE: "continue_cycle",
+    Evaluation.Decision.REFORMULATE: "reformulate",
+    Evaluation.Decision.CLOSE: "close",
+}
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """The alliance's next change of phase and what it still lacks: the page's checklist."""
+
+    name: str
+    label: str
+    target: str
+    unmet: list[Requirement]
+    met: list[str]
+
+
+def next_step(alliance: Alliance) -> NextStep | None:
+    if alliance.phase == Phase.EVALUATION:
+        evaluation = alliance.evaluations.filter(cycle=alliance.cycle).first()
+        name = DECIDED[evaluation.decision] if evaluation else "continue_cycle"
+    else:
+        name = FORWARD.get(alliance.phase)
+    if name is None:
+        return None
+    meta = alliance.phase_transition(name)
+    unmet = unmet_requirements(alliance, name)
+    return NextStep(
+        name=name,
+        label=str(meta.custom["label"]),
+        target=meta.target,
+        unmet=unmet,
+        met=requirement_titles(name, exclude={r.code for r in unmet}),
+    )
 
 
 def transition_options(alliance: Alliance, user) -> list[TransitionOption]:

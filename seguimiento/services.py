@@ -1,5 +1,6 @@
 """Changes to commitments and measurements, each checked and recorded in one place."""
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -63,3 +64,27 @@ def log_progress(
         update.save()
     commitment.refresh_from_db(fields=["status", "progress", "updated_at"])
     return update
+
+
+def save_commitment(*, user, commitment: Commitment) -> Commitment:
+    """Record a new commitment, or change one still open.
+
+    Coordinators record any member's commitment; a representative records
+    and changes only their own actor's.
+    """
+    if commitment.pk:
+        allowed = access.can_update_commitment(user, commitment)
+    else:
+        allowed = access.can_add_commitment(user, commitment.alliance, commitment.actor_id)
+    if not allowed:
+        raise PermissionDenied
+    with transaction.atomic():
+        if commitment.pk:
+            status = Commitment.objects.select_for_update().values_list("status", flat=True)
+            if status.get(pk=commitment.pk) not in OPEN_STATUSES:
+                raise CommitmentError(
+                    _("This commitment is closed: its details can no longer be changed.")
+                )
+        commitment.full_clean()
+        commitment.save()
+    return commitment

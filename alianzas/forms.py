@@ -1,0 +1,158 @@
+from django import forms
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from alianzas.models import (
+    Actor,
+    Alliance,
+    Indicator,
+    Membership,
+    Objective,
+    Region,
+    Sector,
+    SustainableDevelopmentGoal,
+)
+from fases.lifecycle import Phase
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class AllianceForm(forms.ModelForm):
+    class Meta:
+        model = Alliance
+        fields = ["name", "problem", "origin", "regions", "goals", "start_date", "end_date"]
+        widgets = {
+            "problem": forms.Textarea(attrs={"rows": 4}),
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "regions": forms.SelectMultiple(attrs={"size": 8}),
+            "goals": forms.SelectMultiple(attrs={"size": 8}),
+        }
+
+
+class MembershipForm(forms.ModelForm):
+    """Bring an actor into the alliance with a role."""
+
+    class Meta:
+        model = Membership
+        fields = ["actor", "role", "joined_on"]
+        widgets = {"joined_on": DateInput()}
+
+    def __init__(self, *args, alliance: Alliance, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.alliance = alliance
+        current = alliance.memberships.filter(left_on__isnull=True).values("actor_id")
+        self.fields["actor"].queryset = Actor.objects.exclude(pk__in=current)
+
+
+class MembershipEndForm(forms.ModelForm):
+    """An actor leaves the alliance: the membership is kept with its leaving date."""
+
+    class Meta:
+        model = Membership
+        fields = ["left_on"]
+        widgets = {"left_on": DateInput()}
+        labels = {"left_on": _("Leaving date")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["left_on"].required = True
+
+
+class ObjectiveForm(forms.ModelForm):
+    class Meta:
+        model = Objective
+        fields = ["position", "title", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, alliance: Alliance, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.alliance = alliance
+        if not self.instance.pk:
+            self.initial.setdefault("position", alliance.objectives.count() + 1)
+
+
+class IndicatorForm(forms.ModelForm):
+    class Meta:
+        model = Indicator
+        fields = [
+            "name",
+            "unit",
+            "direction",
+            "baseline_value",
+            "baseline_date",
+            "target_value",
+            "target_date",
+            "frequency",
+            "responsible_actor",
+        ]
+        widgets = {"baseline_date": DateInput(), "target_date": DateInput()}
+
+    def __init__(self, *args, objective: Objective, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.objective = objective
+        self.fields["responsible_actor"].queryset = Actor.objects.filter(
+            memberships__alliance_id=objective.alliance_id, memberships__left_on__isnull=True
+        )
+
+
+def _https_by_default(field, **kwargs):
+    """A web address typed without a scheme is taken as https (Django 6's default)."""
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
+class ActorForm(forms.ModelForm):
+    class Meta:
+        model = Actor
+        formfield_callback = _https_by_default
+        fields = [
+            "name",
+            "acronym",
+            "sector",
+            "ruc",
+            "region",
+            "description",
+            "website",
+            "email",
+            "phone",
+            "address",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_ruc(self) -> str:
+        return self.cleaned_data["ruc"].strip()
+
+
+class AllianceFilterForm(forms.Form):
+    """Filters of the dashboard and the alliance list; every field is optional."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    region = forms.ModelChoiceField(
+        label=_("Region"), queryset=Region.objects.all(), required=False
+    )
+    goal = forms.ModelChoiceField(
+        label=_("SDG"), queryset=SustainableDevelopmentGoal.objects.all(), required=False
+    )
+    sector = forms.ChoiceField(
+        label=_("Sector"), choices=[("", _("All")), *Sector.choices], required=False
+    )
+    phase = forms.ChoiceField(
+        label=_("Phase"), choices=[("", _("All")), *Phase.choices], required=False
+    )
+
+
+class ActorFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    sector = forms.ChoiceField(
+        label=_("Sector"), choices=[("", _("All")), *Sector.choices], required=False
+    )
+    region = forms.ModelChoiceField(
+        label=_("Region"), queryset=Region.objects.all(), required=False
+    )

@@ -1,0 +1,212 @@
+"""Reads for the pages: each returns what a page shows in a fixed number of queries."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
+from django.utils import timezone
+
+from alianzas.models import Actor, Alliance, Frequency, Indicator, Membership, Role
+from fases.lifecycle import Phase
+from seguimiento.models import OPEN_STATUSES, Commitment, Measurement
+
+BOARD_COLUMN_SIZE = 8
+ATTENTION_SIZE = 5
+
+# How long after a period ends its measurement counts as missing.
+FREQUENCY_DAYS = {
+    Frequency.MONTHLY: 31,
+    Frequency.QUARTERLY: 92,
+    Frequency.SEMIANNUAL: 183,
+    Frequency.ANNUAL: 366,
+}
+
+
+def _count(rows: QuerySet, outer: str):
+    counts = rows.filter(**{outer: OuterRef("pk")}).order_by().values(outer)
+    counts = counts.annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+
+
+def filter_alliances(alliances: QuerySet[Alliance], filters: dict) -> QuerySet[Alliance]:
+    """Apply the dashboard's filters (all optional) to ``alliances``."""
+    if text := (filters.get("q") or "").strip():
+        alliances = alliances.filter(Q(name__icontains=text) | Q(problem__icontains=text))
+    if region := filters.get("region"):
+        alliances = alliances.filter(
+            Exists(Alliance.regions.through.objects.filter(alliance=OuterRef("pk"), region=region))
+        )
+    if goal := filters.get("goal"):
+        alliances = alliances.filter(
+            Exists(
+                Alliance.goals.through.objects.filter(
+                    alliance=OuterRef("pk"), sustainabledevelopmentgoal=goal
+                )
+            )
+        )
+    if sector := filters.get("sector"):
+        alliances = alliances.filter(
+            Exists(
+                Membership.objects.filter(
+                    alliance=OuterRef("pk"), left_on__isnull=True, actor__sector=sector
+                )
+            )
+        )
+    if phase := filters.get("phase"):
+        alliances = alliances.filter(phase=phase)
+    return alliances
+
+
+def with_summary(alliances: QuerySet[Alliance]) -> QuerySet[Alliance]:
+    """Annotate what a list row shows: lead actor, members, overdue commitments."""
+    current = Membership.objects.filter(left_on__isnull=True)
+    leader = current.filter(alliance=OuterRef("pk"), role=Role.LEADER).values("actor__name")[:1]
+    overdue = Commitment.objects.filter(status__in=OPEN_STATUSES, due_date__lt=timezone.localdate())
+    return alliances.annotate(
+        lead_actor_name=Subquery(leader),
+        member_count=_count(current, "alliance"),
+        overdue_count=_count(overdue, "alliance"),
+    )
+
+
+@dataclass
+class BoardColumn:
+    phase: str
+    label: str
+    count: int
+    alliances: list[Alliance]
+
+
+def board(alliances: QuerySet[Alliance]) -> list[BoardColumn]:
+    """One column per phase: how many alliances it holds and the most recently changed."""
+    counts = dict(alliances.order_by().values_list("phase").annotate(n=Count("pk")))
+    ranked = (
+        with_summary(alliances)
+        .annotate(
+            rank=Window(RowNumber(), partition_by=F("phase"), order_by=F("updated_at").desc())
+        )
+        .filter(rank__lte=BOARD_COLUMN_SIZE)
+        .order_by("phase", "rank")
+    )
+    by_phase: dict[str, list[Alliance]] = {}
+    for alliance in ranked:
+        by_phase.setdefault(alliance.phase, []).append(alliance)
+    return [
+        BoardColumn(phase, label, counts.get(phase, 0), by_phase.get(phase, []))
+        for phase, label in Phase.choices
+    ]
+
+
+def overdue_by_alliance(alliances: QuerySet[Alliance]) -> list[dict]:
+    """Alliances with the most overdue commitments first."""
+    return list(
+        Commitment.objects.filter(
+            alliance__in=alliances.values("pk"),
+            status__in=OPEN_STATUSES,
+            due_date__lt=timezone.localdate(),
+        )
+        .values("alliance_id", "alliance__name")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "alliance__name")[:ATTENTION_SIZE]
+    )
+
+
+def stale_indicators(alliances: QuerySet[Alliance]) -> list[Indicator]:
+    """Indicators being monitored whose last measurement is older than their frequency."""
+    today = timezone.localdate()
+    overdue = Q()
+    for frequency, days in FREQUENCY_DAYS.items():
+        limit = today - datetime.timedelta(days=days)
+        overdue |= Q(frequency=frequency) & (
+            Q(last_period_end__isnull=True) | Q(last_period_end__lt=limit)
+        )
+    return list(
+        Indicator.objects.filter(
+            objective__alliance__in=alliances.filter(
+                phase__in=[Phase.MONITORING, Phase.EVALUATION]
+            ).values("pk")
+        )
+        .annotate(last_period_end=Max("measurements__period_end"))
+        .filter(overdue)
+        .select_related("objective__alliance")
+        .order_by(F("last_period_end").asc(nulls_first=True), "pk")[:ATTENTION_SIZE]
+    )
+
+
+@dataclass
+class IndicatorRow:
+    indicator: Indicator
+    latest: Measurement | None
+
+    @property
+    def progress(self) -> int | None:
+        """Share of the way from baseline to target covered by the latest value, 0–100."""
+        i = self.indicator
+        if self.latest is None or None in (i.baseline_value, i.target_value):
+            return None
+        span = i.target_value - i.baseline_value
+        if span == 0:
+            return 100 if self.latest.value == i.target_value else 0
+        share = (self.latest.value - i.baseline_value) / span * Decimal(100)
+        return max(0, min(100, int(share)))
+
+
+def objectives_with_indicators(alliance: Alliance) -> list[tuple]:
+    """Each objective with rows of its indicators and their latest measurement."""
+    latest = Measurement.objects.filter(indicator=OuterRef("pk")).order_by("-period_start")
+    indicators = Indicator.objects.select_related("responsible_actor").annotate(
+        latest_id=Subquery(latest.values("pk")[:1])
+    )
+    objectives = list(
+        alliance.objectives.prefetch_related(Prefetch("indicators", queryset=indicators))
+    )
+    latest_ids = [i.latest_id for o in objectives for i in o.indicators.all() if i.latest_id]
+    measurements = Measurement.objects.in_bulk(latest_ids)
+    return [
+        (
+            objective,
+            [IndicatorRow(i, measurements.get(i.latest_id)) for i in objective.indicators.all()],
+        )
+        for objective in objectives
+    ]
+
+
+def commitments_by_actor(alliance: Alliance, cycle: int) -> list[tuple[Actor, list]]:
+    commitments = (
+        alliance.commitments.filter(cycle=cycle)
+        .select_related("actor")
+        .order_by("actor__name", "due_date", "pk")
+    )
+    grouped: dict[int, tuple[Actor, list]] = {}
+    for commitment in commitments:
+        grouped.setdefault(commitment.actor_id, (commitment.actor, []))[1].append(commitment)
+    return list(grouped.values())
+
+
+def actor_list(filters: dict) -> QuerySet[Actor]:
+    actors = Actor.objects.select_related("region")
+    if text := (filters.get("q") or "").strip():
+        actors = actors.filter(
+            Q(name__icontains=text) | Q(acronym__icontains=text) | Q(ruc__startswith=text)
+        )
+    if sector := filters.get("sector"):
+        actors = actors.filter(sector=sector)
+    if region := filters.get("region"):
+        actors = actors.filter(region=region)
+    current = Membership.objects.filter(left_on__isnull=True)
+    return actors.annotate(alliance_count=_count(current, "actor")).order_by("name", "pk")

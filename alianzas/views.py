@@ -1,0 +1,396 @@
+"""Pages of alliances and actors. Views resolve the object and the user's access, call
+a service and answer; the rules live in ``services``, ``access`` and the models."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
+
+from alianzas import access, selectors, services
+from alianzas.forms import (
+    ActorFilterForm,
+    ActorForm,
+    AllianceFilterForm,
+    AllianceForm,
+    IndicatorForm,
+    MembershipEndForm,
+    MembershipForm,
+    ObjectiveForm,
+)
+from alianzas.models import Actor, Alliance, Indicator, Membership, Objective
+from fases.services import next_step, transition_options
+
+PAGE_SIZE = 25
+
+
+def form_page(request, form, *, title: str, action: str, cancel: str, alliance=None):
+    """A form as a whole page, or as a fragment when htmx asks for it inside another page."""
+    template = "includes/form_fragment.html" if request.htmx else "form_page.html"
+    context = {
+        "form": form,
+        "title": title,
+        "action": action,
+        "cancel": cancel,
+        "alliance": alliance,
+    }
+    return render(request, template, context)
+
+
+def done(request, url: str, message: str):
+    messages.success(request, message)
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def attach_errors(form, error: ValidationError):
+    """Show a service's validation errors on the form, on their fields when the form has them."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def filtered(request, form_class):
+    form = form_class(request.GET or None)
+    return form, (form.cleaned_data if form.is_valid() else {})
+
+
+def paginate(request, rows):
+    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+# --- Dashboard and lists --------------------------------------------------------
+
+
+@login_required
+def dashboard(request):
+    form, filters = filtered(request, AllianceFilterForm)
+    visible = access.visible_alliances(request.user)
+    alliances = selectors.filter_alliances(visible, filters)
+    context = {
+        "nav": "dashboard",
+        "filter_form": form,
+        "columns": selectors.board(alliances),
+        "overdue": selectors.overdue_by_alliance(alliances),
+        "stale_indicators": selectors.stale_indicators(alliances),
+        "blocked": blocked_alliances(request.user),
+        "can_create": access.can_create_alliance(request.user),
+    }
+    return render(request, "alianzas/dashboard.html", context)
+
+
+def blocked_alliances(user) -> list[tuple[Alliance, object]]:
+    """The user's own alliances whose next step still lacks something (a few, most recent)."""
+    coordinated = user.coordinated_alliances.exclude(phase="closed").order_by("-updated_at")
+    steps = (
+        (alliance, next_step(alliance)) for alliance in coordinated[: selectors.ATTENTION_SIZE]
+    )
+    return [(alliance, step) for alliance, step in steps if step and step.unmet]
+
+
+@login_required
+def alliance_list(request):
+    form, filters = filtered(request, AllianceFilterForm)
+    alliances = selectors.filter_alliances(access.visible_alliances(request.user), filters)
+    page = paginate(request, selectors.with_summary(alliances).order_by("name", "pk"))
+    context = {
+        "nav": "alliances",
+        "filter_form": form,
+        "page": page,
+        "can_create": access.can_create_alliance(request.user),
+    }
+    return render(request, "alianzas/alliance_list.html", context)
+
+
+# --- Alliance -------------------------------------------------------------------
+
+
+@login_required
+def alliance_detail(request, pk):
+    alliance = access.get_alliance_or_404(request.user, pk)
+    alliance = Alliance.objects.prefetch_related("regions", "goals", "coordinators").get(
+        pk=alliance.pk
+    )
+    can_manage = access.can_manage_alliance(request.user, alliance)
+    memberships = alliance.memberships.select_related("actor").order_by(
+        "left_on", "joined_on", "pk"
+    )
+    context = {
+        "nav": "alliances",
+        "alliance": alliance,
+        "can_manage": can_manage,
+        "memberships": memberships,
+        "objectives": selectors.objectives_with_indicators(alliance),
+        "commitments": selectors.commitments_by_actor(alliance, alliance.cycle),
+        "next_step": next_step(alliance),
+        "options": transition_options(alliance, request.user),
+        "history": alliance.phase_changes.select_related("user").order_by("-created_at", "-pk"),
+        "represented_actor_ids": set(request.user.actors.values_list("pk", flat=True)),
+        "current_evaluation": alliance.evaluations.filter(cycle=alliance.cycle).first(),
+    }
+    return render(request, "alianzas/alliance_detail.html", context)
+
+
+@login_required
+def alliance_create(request):
+    if not access.can_create_alliance(request.user):
+        raise PermissionDenied
+    form = AllianceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        alliance = services.create_alliance(
+            user=request.user,
+            alliance=form.save(commit=False),
+            regions=form.cleaned_data["regions"],
+            goals=form.cleaned_data["goals"],
+        )
+        return done(
+            request,
+            alliance_url(alliance),
+            _("The alliance “%(name)s” was created. Now bring in its actors.")
+            % {"name": alliance.name},
+        )
+    return form_page(
+        request,
+        form,
+        title=_("New alliance"),
+        action=reverse("alianzas:alliance_create"),
+        cancel=reverse("alianzas:dashboard"),
+    )
+
+
+@login_required
+def alliance_edit(request, pk):
+    alliance = access.get_alliance_or_404(request.user, pk, manage=True)
+    form = AllianceForm(request.POST or None, instance=alliance)
+    if request.method == "POST" and form.is_valid():
+        services.update_alliance(
+            user=request.user,
+            alliance=form.save(commit=False),
+            regions=form.cleaned_data["regions"],
+            goals=form.cleaned_data["goals"],
+        )
+        return done(request, alliance_url(alliance), _("The alliance was updated."))
+    return form_page(
+        request,
+        form,
+        title=_("Edit the alliance"),
+        action=reverse("alianzas:alliance_edit", args=[alliance.pk]),
+        cancel=alliance_url(alliance),
+        alliance=alliance,
+    )
+
+
+def alliance_url(alliance, anchor: str = "") -> str:
+    url = reverse("alianzas:alliance_detail", args=[alliance.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def save_part_page(request, alliance, form, *, title, action, anchor, message):
+    """The shared flow of every form that adds to or changes a part of an alliance."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_alliance_part(
+                user=request.user, alliance=alliance, part=form.save(commit=False)
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            return done(request, alliance_url(alliance, anchor), message)
+    return form_page(
+        request,
+        form,
+        title=title,
+        action=action,
+        cancel=alliance_url(alliance, anchor),
+        alliance=alliance,
+    )
+
+
+# --- Members --------------------------------------------------------------------
+
+
+@login_required
+def member_add(request, pk):
+    alliance = access.get_alliance_or_404(request.user, pk, manage=True)
+    form = MembershipForm(request.POST or None, alliance=alliance)
+    return save_part_page(
+        request,
+        alliance,
+        form,
+        title=_("Add a member"),
+        action=reverse("alianzas:member_add", args=[alliance.pk]),
+        anchor="members",
+        message=_("The actor joined the alliance."),
+    )
+
+
+@login_required
+def member_end(request, pk, membership_pk):
+    alliance = access.get_alliance_or_404(request.user, pk, manage=True)
+    membership = get_object_or_404(
+        Membership.objects.select_related("actor"),
+        pk=membership_pk,
+        alliance=alliance,
+        left_on__isnull=True,
+    )
+    form = MembershipEndForm(request.POST or None, instance=membership)
+    return save_part_page(
+        request,
+        alliance,
+        form,
+        title=_("%(actor)s leaves the alliance") % {"actor": membership.actor},
+        action=reverse("alianzas:member_end", args=[alliance.pk, membership.pk]),
+        anchor="members",
+        message=_("The actor left the alliance; its history is kept."),
+    )
+
+
+# --- Objectives and indicators ------------------------------------------------
+
+
+@login_required
+def objective_create(request, pk):
+    alliance = access.get_alliance_or_404(request.user, pk, manage=True)
+    form = ObjectiveForm(request.POST or None, alliance=alliance)
+    return save_part_page(
+        request,
+        alliance,
+        form,
+        title=_("New objective"),
+        action=reverse("alianzas:objective_create", args=[alliance.pk]),
+        anchor="objectives",
+        message=_("The objective was added. Give it an indicator with a baseline and a target."),
+    )
+
+
+@login_required
+def objective_edit(request, pk, objective_pk):
+    alliance = access.get_alliance_or_404(request.user, pk, manage=True)
+    objective = get_object_or_404(Objective, pk=objective_pk, alliance=alliance)
+    form = ObjectiveForm(request.POST or None, instance=objective, alliance=alliance)
+    return save_part_page(
+        request,
+        alliance,
+        form,
+        title=_("Edit the objective"),
+        action=reverse("alianzas:objective_edit", args=[alliance.pk, objective.pk]),
+        anchor=f"objective-{objective.pk}",
+        message=_("The objective was updated."),
+    )
+
+
+@login_required
+def indicator_create(request, pk, objective_pk):
+    alliance = access.get_alliance_or_404(request.user, pk, manage=True)
+    objective = get_object_or_404(Objective, pk=objective_pk, alliance=alliance)
+    form = IndicatorForm(request.POST or None, objective=objective)
+    return save_part_page(
+        request,
+        alliance,
+        form,
+        title=_("New indicator for objective %(number)s") % {"number": objective.position},
+        action=reverse("alianzas:indicator_create", args=[alliance.pk, objective.pk]),
+        anchor=f"objective-{objective.pk}",
+        message=_("The indicator was added."),
+    )
+
+
+@login_required
+def indicator_edit(request, pk, indicator_pk):
+    alliance = access.get_alliance_or_404(request.user, pk, manage=True)
+    indicator = get_object_or_404(
+        Indicator.objects.select_related("objective"),
+        pk=indicator_pk,
+        objective__alliance=alliance,
+    )
+    form = IndicatorForm(request.POST or None, instance=indicator, objective=indicator.objective)
+    return save_part_page(
+        request,
+        alliance,
+        form,
+        title=_("Edit the indicator"),
+        action=reverse("alianzas:indicator_edit", args=[alliance.pk, indicator.pk]),
+        anchor=f"indicator-{indicator.pk}",
+        message=_("The indicator was updated."),
+    )
+
+
+# --- Actors ---------------------------------------------------------------------
+
+
+@login_required
+def actor_list(request):
+    form, filters = filtered(request, ActorFilterForm)
+    context = {
+        "nav": "actors",
+        "filter_form": form,
+        "page": paginate(request, selectors.actor_list(filters)),
+        "can_register": access.can_register_actor(request.user),
+    }
+    return render(request, "alianzas/actor_list.html", context)
+
+
+@login_required
+def actor_detail(request, pk):
+    actor = get_object_or_404(Actor.objects.select_related("region"), pk=pk)
+    # Only the alliances this user may see: the registry must not reveal the others.
+    visible = access.visible_alliances(request.user)
+    memberships = (
+        actor.memberships.filter(alliance__in=visible.values("pk"))
+        .select_related("alliance")
+        .order_by("left_on", "alliance__name")
+    )
+    commitments = (
+        actor.commitments.filter(alliance__in=visible.values("pk"))
+        .select_related("alliance")
+        .order_by("due_date", "pk")
+    )
+    context = {
+        "nav": "actors",
+        "actor": actor,
+        "memberships": memberships,
+        "commitments": commitments,
+        "can_edit": access.can_edit_actor(request.user, actor),
+    }
+    return render(request, "alianzas/actor_detail.html", context)
+
+
+@login_required
+def actor_create(request):
+    if not access.can_register_actor(request.user):
+        raise PermissionDenied
+    return actor_form_page(request, Actor(), title=_("Register an actor"))
+
+
+@login_required
+def actor_edit(request, pk):
+    actor = get_object_or_404(Actor, pk=pk)
+    if not access.can_edit_actor(request.user, actor):
+        raise PermissionDenied
+    return actor_form_page(request, actor, title=_("Edit the actor"))
+
+
+def actor_form_page(request, actor, *, title):
+    form = ActorForm(request.POST or None, instance=actor)
+    if request.method == "POST" and form.is_valid():
+        actor = services.save_actor(user=request.user, actor=form.save(commit=False))
+        return done(
+            request,
+            reverse("alianzas:actor_detail", args=[actor.pk]),
+            _("“%(name)s” was saved.") % {"name": actor.name},
+        )
+    action = (
+        reverse("alianzas:actor_edit", args=[actor.pk])
+        if actor.pk
+        else reverse("alianzas:actor_create")
+    )
+    cancel = (
+        reverse("alianzas:actor_detail", args=[actor.pk])
+        if actor.pk
+        else reverse("alianzas:actor_list")
+    )
+    return form_page(request, form, title=title, action=action, cancel=cancel)
