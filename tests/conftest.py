@@ -1,5 +1,7 @@
 """The shared cast and the rule that a missing service fails under CI instead of skipping."""
 
+from importlib import import_module
+
 import pytest
 from django.db import connection
 
@@ -18,6 +20,19 @@ def _required_services(request):
     if request.node.get_closest_marker("postgres"):
         request.getfixturevalue("django_db_setup")
         require_service(connection.vendor == "postgresql", "PostgreSQL")
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Tests that commit (transaction=True) flush every table afterwards, the regions and
+    SDGs of the data migration included; load them again for each such test."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        from django.apps import apps
+
+        load_reference_data = import_module("alianzas.migrations.0002_regions_and_goals").load
+        load_reference_data(apps, None)
 
 
 @pytest.fixture(autouse=True, scope="session")

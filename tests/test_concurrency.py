@@ -11,7 +11,10 @@ from fases.models import PhaseChange
 from fases.services import PhaseChangeError, change_phase
 from tests.factories import AllianceFactory, UserFactory, ready_for_implementation
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def run_at_once(count, action):
