@@ -82,10 +82,9 @@ def can_create_alliance(user) -> bool:
 
 
 def can_register_actor(user) -> bool:
-    """Administrators and coordinators keep the actor registry."""
-    if is_administrator(user):
-        return True
-    return bool(user.is_authenticated and user.is_active and user.coordinated_alliances.exists())
+    """Anyone active may register an organisation, as they may start an alliance with it;
+    changing it afterwards is for those linked to it (``can_edit_actor``)."""
+    return bool(user.is_authenticated and user.is_active)
 
 
 def can_edit_actor(user, actor) -> bool:

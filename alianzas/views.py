@@ -1,6 +1,8 @@
 """Pages of alliances and actors. Views resolve the object and the user's access, call
 a service and answer; the rules live in ``services``, ``access`` and the models."""
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,7 +10,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from alianzas import access, selectors, services
 from alianzas.forms import (
@@ -41,8 +43,15 @@ def form_page(request, form, *, title: str, action: str, cancel: str, alliance=N
 
 
 def done(request, url: str, message: str):
+    """After a change: back to ``url`` with a message. A form that htmx opened inside that
+    very page reloads it, since navigating to the same address plus an anchor would not."""
     messages.success(request, message)
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    if not request.htmx:
+        return redirect(url)
+    current = urlsplit(request.htmx.current_url or "").path
+    if current == urlsplit(url).path:
+        return HttpResponseClientRefresh()
+    return HttpResponseClientRedirect(url)
 
 
 def attach_errors(form, error: ValidationError):

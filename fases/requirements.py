@@ -75,9 +75,19 @@ TITLES = {
 }
 
 
+# Requirements that hold trivially while another is unmet ("every objective…" with no
+# objective) are not shown as met until that one is.
+_ONLY_AFTER = {"objective_indicator": "objective", "actor_commitment": "min_members"}
+
+
 def requirement_titles(transition_name: str, exclude: set[str]) -> list[str]:
-    """The titles of the requirements of ``transition_name`` whose code is not in ``exclude``."""
-    return [str(title) for code, title in TITLES.get(transition_name, []) if code not in exclude]
+    """The titles of the requirements of ``transition_name`` that are met, given the codes
+    of those that are not (``exclude``)."""
+    return [
+        str(title)
+        for code, title in TITLES.get(transition_name, [])
+        if code not in exclude and _ONLY_AFTER.get(code) not in exclude
+    ]
 
 
 def unmet_requirements(alliance, transition_name: str) -> list[Requirement]:

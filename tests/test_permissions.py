@@ -64,7 +64,7 @@ EXPECTED = {
     "fases:change_phase": ("post", statuses(LOGIN, 404, 403, 404, 302, 302)),
     "alianzas:actor_list": ("get", OPEN_TO_SIGNED_IN),
     "alianzas:actor_detail": ("get", OPEN_TO_SIGNED_IN),
-    "alianzas:actor_create": ("get", statuses(LOGIN, 403, 403, 200, 200, 200)),
+    "alianzas:actor_create": ("get", OPEN_TO_SIGNED_IN),
     # The member actor: its representatives and its alliance's coordinators edit it.
     "alianzas:actor_edit": ("get", statuses(LOGIN, 403, 200, 403, 200, 200)),
     "login": ("get", PUBLIC),

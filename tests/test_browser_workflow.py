@@ -1,0 +1,215 @@
+"""End to end in a real browser (Debian's Chromium driven by Playwright): a coordinator
+builds an alliance from nothing and starts its implementation; an outsider cannot see it;
+the pages pass axe-core's serious and critical checks and fit a 360 px screen."""
+
+import os
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from alianzas.models import Alliance
+from fases.lifecycle import Phase
+from tests.factories import ActorFactory, AllianceFactory, MembershipFactory, UserFactory
+from tests.support import require_service
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "clave-segura-2026"
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Playwright's sync API keeps an event loop in the main thread for the whole session, and
+# Django refuses ORM calls (the tests' own, and the database set-up) next to one. These calls
+# are synchronous and safe; only browser tests ever run such a loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        # Without these, Chromium tries to reach Google's services from a closed network.
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "es-PE", "timezone_id": "America/Lima"}
+
+
+@pytest.fixture(autouse=True)
+def _browser_available():
+    require_service(Path(CHROMIUM).exists(), "Chromium at /usr/bin/chromium")
+
+
+@pytest.fixture(autouse=True)
+def _fail_fast(page):
+    page.set_default_timeout(10_000)
+
+
+@pytest.fixture
+def screenshots(pytestconfig) -> Path:
+    folder = Path(pytestconfig.getoption("--output")) / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def sign_in(page, live_server, username):
+    page.goto(live_server.url + reverse("login"))
+    page.get_by_label("Nombre de usuario").fill(username)
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    expect(page.get_by_role("heading", name="Mis alianzas")).to_be_visible()
+
+
+def assert_accessible(page, where):
+    results = Axe().run(page)
+    serious = [
+        (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not serious, f"axe-core on {where}: {serious}"
+
+
+def register_actor(page, name, sector, ruc=""):
+    page.get_by_role("link", name="Actores", exact=True).click()
+    page.get_by_role("link", name="Registrar un actor").click()
+    page.get_by_label("Nombre", exact=True).fill(name)
+    page.get_by_label("Sector").select_option(label=sector)
+    if ruc:
+        page.get_by_label("RUC").fill(ruc)
+    page.get_by_label("Región").select_option(label="Ayacucho")
+    page.get_by_role("button", name="Guardar").click()
+    expect(page.get_by_text(f"Se guardó «{name}».")).to_be_visible()
+
+
+def open_inline_form(page, link_name):
+    """Click a link that opens its form in place (htmx) and wait for the form."""
+    page.get_by_role("link", name=link_name).first.click()
+    expect(page.get_by_role("button", name="Guardar")).to_be_visible()
+
+
+def test_coordinator_builds_an_alliance_and_starts_implementation(live_server, page, screenshots):
+    UserFactory(username="lucia", first_name="Lucía", last_name="Quispe")
+    sign_in(page, live_server, "lucia")
+    assert_accessible(page, "the dashboard")
+
+    register_actor(page, "Municipalidad Distrital de Quinua", "Público")
+    register_actor(page, "Cooperativa Agraria Wari", "Privado", ruc="20131312955")
+
+    page.get_by_role("link", name="Inicio").click()
+    page.get_by_role("link", name="Nueva alianza").click()
+    assert_accessible(page, "the new alliance form")
+    page.get_by_label("Nombre", exact=True).fill("Cadena de valor de la tara en Quinua")
+    page.get_by_label("Problema u oportunidad").fill(
+        "Los productores venden la tara sin procesar y a precios bajos."
+    )
+    page.get_by_label("Origen").select_option(label="Construida desde la base")
+    page.get_by_label("Territorio").select_option(label="Ayacucho")
+    page.get_by_label("ODS").select_option(label="ODS 8: Trabajo decente y crecimiento económico")
+    page.get_by_label("Fecha de inicio").fill("2026-02-01")
+    page.get_by_role("button", name="Guardar").click()
+    expect(page.get_by_role("heading", name="Cadena de valor de la tara en Quinua")).to_be_visible()
+    checklist = page.get_by_role("list", name="Requisitos")
+    expect(checklist).to_contain_text("Se necesitan al menos dos actores miembros (hay 0).")
+
+    for actor, role in (
+        ("Municipalidad Distrital de Quinua", "Líder"),
+        ("Cooperativa Agraria Wari", "Financiador"),
+    ):
+        open_inline_form(page, "Añadir un miembro")
+        page.get_by_label("Actor").select_option(label=actor)
+        page.get_by_label("Rol").select_option(label=role)
+        page.get_by_role("button", name="Guardar").click()
+        expect(page.get_by_text("El actor se incorporó a la alianza.")).to_be_visible()
+
+    open_inline_form(page, "Añadir un objetivo")
+    page.get_by_label("Objetivo", exact=True).fill("Aumentar el ingreso de los productores de tara")
+    page.get_by_role("button", name="Guardar").click()
+    expect(page.get_by_text("Se añadió el objetivo.")).to_be_visible()
+
+    open_inline_form(page, "Añadir un indicador")
+    assert_accessible(page, "the alliance page with an open form")
+    page.get_by_label("Nombre", exact=True).fill("Precio promedio de venta por kilo")
+    page.get_by_label("Unidad").fill("S/ por kg")
+    page.get_by_label("Valor de línea de base").fill("4.5")
+    page.get_by_label("Fecha de línea de base").fill("2025-12-31")
+    page.get_by_label("Valor meta").fill("7")
+    page.get_by_label("Fecha meta").fill("2027-12-31")
+    page.get_by_label("Frecuencia de medición").select_option(label="Trimestral")
+    page.get_by_label("Actor responsable").select_option(label="Cooperativa Agraria Wari")
+    page.get_by_role("button", name="Guardar").click()
+    expect(page.get_by_text("Se añadió el indicador.")).to_be_visible()
+
+    for actor, description in (
+        ("Municipalidad Distrital de Quinua", "Habilitar un centro de acopio"),
+        ("Cooperativa Agraria Wari", "Financiar la maquinaria de molienda"),
+    ):
+        open_inline_form(page, "Añadir un compromiso")
+        page.get_by_label("Actor").select_option(label=actor)
+        page.get_by_label("Descripción").fill(description)
+        page.get_by_label("Tipo").select_option(label="En especie")
+        page.get_by_label("Fecha de vencimiento").fill("2026-12-31")
+        page.get_by_role("button", name="Guardar").click()
+        expect(page.get_by_text("Se guardó el compromiso.")).to_be_visible()
+
+    expect(page.get_by_text("Se cumplen todos los requisitos.")).to_be_visible()
+    expect(checklist.locator("li.unmet")).to_have_count(0)
+
+    page.get_by_text("Iniciar la implementación", exact=True).click()
+    page.get_by_label("Comentario").first.fill("Convenio firmado en asamblea comunal.")
+    page.get_by_role("button", name="Confirmar: Iniciar la implementación").click()
+    expect(page.get_by_text("La alianza está ahora en «Implementación» (ciclo 1).")).to_be_visible()
+    history = page.locator("#history")
+    expect(history).to_contain_text("Identificación, formulación y diseño → Implementación")
+    expect(history).to_contain_text("Convenio firmado en asamblea comunal.")
+    assert_accessible(page, "the alliance page")
+    page.screenshot(path=screenshots / "alliance-page.png", full_page=True)
+
+    alliance = Alliance.objects.get(name="Cadena de valor de la tara en Quinua")
+    assert alliance.phase == Phase.IMPLEMENTATION
+    assert alliance.phase_changes.count() == 1
+
+
+def test_an_outsider_representative_gets_not_found(live_server, page):
+    alliance = AllianceFactory(name="Alianza reservada")
+    MembershipFactory(alliance=alliance)
+    outsider = UserFactory(username="externo")
+    ActorFactory(representatives=[outsider])
+    sign_in(page, live_server, "externo")
+    response = page.goto(live_server.url + reverse("alianzas:alliance_detail", args=[alliance.pk]))
+    assert response.status == 404
+    expect(page.get_by_role("heading", name="No encontrado")).to_be_visible()
+    expect(page.get_by_text("Alianza reservada")).to_have_count(0)
+
+
+def test_pages_fit_a_360_pixel_screen(live_server, page, screenshots):
+    coordinator = UserFactory(username="movil")
+    alliance = AllianceFactory(
+        name="Alianza con un nombre bastante largo para una pantalla pequeña",
+        coordinators=[coordinator],
+    )
+    MembershipFactory(alliance=alliance)
+    page.set_viewport_size({"width": 360, "height": 740})
+    sign_in(page, live_server, "movil")
+    for name, url in (
+        ("dashboard", reverse("alianzas:dashboard")),
+        ("alliance-page", reverse("alianzas:alliance_detail", args=[alliance.pk])),
+        ("actor-list", reverse("alianzas:actor_list")),
+    ):
+        page.goto(live_server.url + url)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"{url} is {width} px wide"
+        page.screenshot(path=screenshots / f"{name}-360.png", full_page=True)
