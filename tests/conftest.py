@@ -22,6 +22,21 @@ def _required_services(request):
         require_service(connection.vendor == "postgresql", "PostgreSQL")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_leftover_connections(django_db_setup, django_db_blocker):
+    """Threads (a Celery worker's, the browser tests' event loop) can leave a connection to
+    the test database open; end them before it is dropped, or dropping it fails."""
+    yield
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            connection.close()
+
+
 @pytest.fixture(autouse=True)
 def _reference_data(request):
     """Tests that commit (transaction=True) flush every table afterwards, the regions and
