@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alianzas.admin import ModelValidationForm, ReadOnlyAdminMixin, transition_label
 from alianzas.models import Alliance
-from fases.models import Evaluation, PhaseChange
+from fases.models import Adjustment, Evaluation, EvaluationRating, PhaseChange
 
 
 class TransitionFilter(admin.SimpleListFilter):
@@ -57,8 +57,16 @@ class PhaseChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return transition_label(change.transition)
 
 
+class EvaluationRatingInline(admin.TabularInline):
+    model = EvaluationRating
+    form = ModelValidationForm
+    fields = ("criterion", "score", "note")
+    extra = 0
+
+
 @admin.register(Evaluation)
 class EvaluationAdmin(admin.ModelAdmin):
+    inlines = [EvaluationRatingInline]
     form = ModelValidationForm
     list_display = ("alliance", "cycle", "decision", "author", "created_at")
     list_filter = ("decision", "alliance__phase")
@@ -66,10 +74,44 @@ class EvaluationAdmin(admin.ModelAdmin):
     search_fields = ("alliance__name", "findings")
     date_hierarchy = "created_at"
     autocomplete_fields = ("alliance",)
-    fields = ("alliance", "cycle", "decision", "findings", "author", "created_at", "updated_at")
+    fields = (
+        "alliance",
+        "cycle",
+        "decision",
+        "findings",
+        "lessons_learned",
+        "author",
+        "created_at",
+        "updated_at",
+    )
     readonly_fields = ("author", "created_at", "updated_at")
 
     def save_model(self, request, obj, form, change):
         if not change and obj.author_id is None:
             obj.author = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Adjustment)
+class AdjustmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Adjustments are written by the services that change a design after Identificación."""
+
+    list_display = ("created_at", "alliance", "cycle", "subject", "object_label", "reason", "user")
+    list_filter = ("subject", "reason", "phase")
+    list_select_related = ("alliance", "user")
+    search_fields = ("alliance__name", "object_label", "explanation")
+    date_hierarchy = "created_at"
+    fields = (
+        "alliance",
+        "cycle",
+        "phase",
+        "subject",
+        "object_label",
+        "reason",
+        "reason_other",
+        "explanation",
+        "changes",
+        "user",
+        "created_at",
+    )
+    readonly_fields = fields

@@ -8,7 +8,16 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from alianzas.admin import ModelValidationForm, ReadOnlyAdminMixin, ReadOnlyInline
-from seguimiento.models import Commitment, CommitmentUpdate, Measurement
+from seguimiento.models import (
+    Commitment,
+    CommitmentUpdate,
+    Export,
+    HealthCheck,
+    HealthCheckAnswer,
+    Measurement,
+    MeasurementCorrection,
+)
+from seguimiento.services import record_correction
 
 
 class CommitmentUpdateInline(ReadOnlyInline):
@@ -82,9 +91,16 @@ class CommitmentUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return update.commitment.alliance
 
 
+class MeasurementCorrectionInline(ReadOnlyInline):
+    model = MeasurementCorrection
+    fields = ("corrected_at", "corrected_by", "previous_value", "previous_note")
+    verbose_name_plural = _("earlier values")
+
+
 @admin.register(Measurement)
 class MeasurementAdmin(admin.ModelAdmin):
     form = ModelValidationForm
+    inlines = [MeasurementCorrectionInline]
     list_display = (
         "indicator",
         "alliance",
@@ -125,4 +141,49 @@ class MeasurementAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change and obj.reported_by_id is None:
             obj.reported_by = request.user
+        if change and {"value", "note"} & set(form.changed_data):
+            # A correction keeps the earlier value, here as on the pages.
+            record_correction(
+                measurement=obj,
+                previous=Measurement.objects.get(pk=obj.pk),
+                user=request.user,
+            )
         super().save_model(request, obj, form, change)
+
+
+class HealthCheckAnswerInline(admin.TabularInline):
+    model = HealthCheckAnswer
+    form = ModelValidationForm
+    fields = ("condition", "score")
+    extra = 0
+
+
+@admin.register(HealthCheck)
+class HealthCheckAdmin(admin.ModelAdmin):
+    form = ModelValidationForm
+    inlines = [HealthCheckAnswerInline]
+    list_display = ("alliance", "cycle", "actor", "respondent", "updated_at")
+    list_filter = ("cycle",)
+    list_select_related = ("alliance", "actor", "respondent")
+    search_fields = ("alliance__name", "actor__name")
+    autocomplete_fields = ("alliance", "actor", "respondent")
+
+
+@admin.register(Export)
+class ExportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "alliance", "kind", "status", "progress", "requested_by")
+    list_filter = ("kind", "status")
+    list_select_related = ("alliance", "requested_by")
+    search_fields = ("alliance__name", "requested_by__username")
+    fields = (
+        "alliance",
+        "kind",
+        "requested_by",
+        "status",
+        "progress",
+        "file",
+        "error",
+        "created_at",
+        "finished_at",
+    )
+    readonly_fields = fields

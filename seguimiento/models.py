@@ -8,7 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from fases.criteria import Criterion
 from fases.lifecycle import ProtectedStateMixin
+from fases.models import SCORE_VALIDATORS, Score
+from seguimiento.evidence import evidence_path, validate_evidence
 
 
 class CommitmentKind(models.TextChoices):
@@ -160,7 +163,14 @@ class CommitmentUpdate(models.Model):
         _("progress (%)"), validators=[MaxValueValidator(100)]
     )
     note = models.TextField(_("note"), blank=True)
-    evidence = models.FileField(_("evidence"), upload_to="evidence/commitments/%Y/%m/", blank=True)
+    evidence = models.FileField(
+        _("evidence"),
+        upload_to=evidence_path,
+        blank=True,
+        validators=[validate_evidence],
+        max_length=200,
+    )
+    evidence_name = models.CharField(_("evidence file name"), max_length=150, blank=True)
     status = models.CharField(
         _("resulting status"), max_length=20, choices=CommitmentStatus.choices
     )
@@ -200,7 +210,14 @@ class Measurement(models.Model):
         related_name="measurements",
     )
     note = models.TextField(_("note"), blank=True)
-    evidence = models.FileField(_("evidence"), upload_to="evidence/measurements/%Y/%m/", blank=True)
+    evidence = models.FileField(
+        _("evidence"),
+        upload_to=evidence_path,
+        blank=True,
+        validators=[validate_evidence],
+        max_length=200,
+    )
+    evidence_name = models.CharField(_("evidence file name"), max_length=150, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -235,3 +252,159 @@ class Measurement(models.Model):
             )
         if self.cycle is None and self.indicator_id:
             self.cycle = self.indicator.objective.alliance.cycle
+
+
+class MeasurementCorrection(models.Model):
+    """The value a measurement had before a correction: corrections never erase history."""
+
+    measurement = models.ForeignKey(
+        Measurement,
+        verbose_name=_("measurement"),
+        on_delete=models.CASCADE,
+        related_name="corrections",
+    )
+    previous_value = models.DecimalField(_("previous value"), max_digits=16, decimal_places=4)
+    previous_note = models.TextField(_("previous note"), blank=True)
+    previously_reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("previously reported by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("corrected by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="measurement_corrections",
+    )
+    corrected_at = models.DateTimeField(_("corrected at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-corrected_at", "-pk"]
+        verbose_name = _("measurement correction")
+        verbose_name_plural = _("measurement corrections")
+
+    def __str__(self) -> str:
+        return f"{self.measurement}: {self.previous_value}"
+
+
+class HealthCheck(models.Model):
+    """One member actor's answers to the partnership health check in one cycle."""
+
+    alliance = models.ForeignKey(
+        "alianzas.Alliance",
+        verbose_name=_("alliance"),
+        on_delete=models.CASCADE,
+        related_name="health_checks",
+    )
+    cycle = models.PositiveIntegerField(_("cycle"))
+    actor = models.ForeignKey(
+        "alianzas.Actor",
+        verbose_name=_("actor"),
+        on_delete=models.CASCADE,
+        related_name="health_checks",
+    )
+    respondent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="health_checks",
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["alliance", "-cycle", "actor"]
+        verbose_name = _("health check")
+        verbose_name_plural = _("health checks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alliance", "cycle", "actor"],
+                name="health_check_one_per_actor_and_cycle",
+                violation_error_message=_("This actor already answered the health check."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alliance} — {self.actor} ({self.cycle})"
+
+
+class HealthCheckAnswer(models.Model):
+    health_check = models.ForeignKey(
+        HealthCheck,
+        verbose_name=_("health check"),
+        on_delete=models.CASCADE,
+        related_name="answers",
+    )
+    condition = models.CharField(_("condition"), max_length=30, choices=Criterion.choices)
+    score = models.PositiveSmallIntegerField(
+        _("score"), choices=Score.choices, validators=SCORE_VALIDATORS
+    )
+
+    class Meta:
+        ordering = ["health_check", "pk"]
+        verbose_name = _("health check answer")
+        verbose_name_plural = _("health check answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["health_check", "condition"], name="health_answer_one_per_condition"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=1, score__lte=5), name="health_answer_score_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_condition_display()}: {self.score}"
+
+
+class Export(models.Model):
+    """A file someone asked for (report or data download), built by a task."""
+
+    class Kind(models.TextChoices):
+        REPORT_PDF = "report_pdf", _("Alliance report (PDF)")
+        COMMITMENTS_CSV = "commitments_csv", _("Commitments (CSV)")
+        COMMITMENTS_XLSX = "commitments_xlsx", _("Commitments (Excel)")
+        MEASUREMENTS_CSV = "measurements_csv", _("Measurements (CSV)")
+        MEASUREMENTS_XLSX = "measurements_xlsx", _("Measurements (Excel)")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("In preparation")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    alliance = models.ForeignKey(
+        "alianzas.Alliance",
+        verbose_name=_("alliance"),
+        on_delete=models.CASCADE,
+        related_name="exports",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.CASCADE,
+        related_name="exports",
+    )
+    language = models.CharField(_("language"), max_length=10, default=settings.LANGUAGE_CODE)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    file = models.FileField(_("file"), upload_to="exports/%Y/%m/", blank=True, max_length=200)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.alliance}"

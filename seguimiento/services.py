@@ -5,7 +5,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from alianzas import access
-from seguimiento.models import OPEN_STATUSES, Commitment, CommitmentUpdate
+from seguimiento.models import (
+    OPEN_STATUSES,
+    Commitment,
+    CommitmentUpdate,
+    Measurement,
+    MeasurementCorrection,
+)
 
 
 class CommitmentError(Exception):
@@ -88,3 +94,14 @@ def save_commitment(*, user, commitment: Commitment) -> Commitment:
         commitment.full_clean()
         commitment.save()
     return commitment
+
+
+def record_correction(*, measurement: Measurement, previous: Measurement, user) -> None:
+    """Keep the value ``previous`` had before ``measurement`` replaces it."""
+    MeasurementCorrection.objects.create(
+        measurement=measurement,
+        previous_value=previous.value,
+        previous_note=previous.note,
+        previously_reported_by_id=previous.reported_by_id,
+        corrected_by=user,
+    )

@@ -18,8 +18,16 @@ from alianzas.models import (
     Sector,
     User,
 )
-from fases.models import Evaluation
-from seguimiento.models import Commitment, CommitmentKind, Measurement
+from fases.criteria import CONDITIONS_FOR_SUCCESS
+from fases.models import Adjustment, Evaluation
+from seguimiento.models import (
+    Commitment,
+    CommitmentKind,
+    Export,
+    HealthCheck,
+    HealthCheckAnswer,
+    Measurement,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -159,3 +167,47 @@ def measure_every_indicator(alliance: Alliance) -> None:
             period_start=today.replace(day=1),
             period_end=today,
         )
+
+
+class AdjustmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Adjustment
+
+    alliance = factory.SubFactory(AllianceFactory)
+    cycle = factory.LazyAttribute(lambda a: a.alliance.cycle)
+    phase = "implementation"
+    subject = Adjustment.Subject.COMMITMENT
+    object_id = 1
+    object_label = "Financiar la instalación de 200 sistemas de agua"
+    reason = Adjustment.Reason.DELAYS
+    changes = factory.LazyFunction(lambda: {"due_date": ["2026-06-30", "2026-12-31"]})
+
+
+class HealthCheckFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HealthCheck
+        skip_postgeneration_save = True
+
+    alliance = factory.SubFactory(AllianceFactory)
+    cycle = factory.LazyAttribute(lambda h: h.alliance.cycle)
+    actor = factory.SubFactory(ActorFactory)
+
+    @factory.post_generation
+    def scores(self, create, extracted, **kwargs):
+        """``scores={"trust": 2, ...}``; every condition answered 4 unless given."""
+        if not create:
+            return
+        given = extracted or {}
+        HealthCheckAnswer.objects.bulk_create(
+            HealthCheckAnswer(health_check=self, condition=c, score=given.get(c, 4))
+            for c in CONDITIONS_FOR_SUCCESS
+        )
+
+
+class ExportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Export
+
+    alliance = factory.SubFactory(AllianceFactory)
+    kind = Export.Kind.COMMITMENTS_CSV
+    requested_by = factory.SubFactory(UserFactory)
