@@ -67,6 +67,10 @@ EXPECTED = {
     "alianzas:actor_create": ("get", OPEN_TO_SIGNED_IN),
     # The member actor: its representatives and its alliance's coordinators edit it.
     "alianzas:actor_edit": ("get", statuses(LOGIN, 403, 200, 403, 200, 200)),
+    # --- hook: representatives' pages (commitments, measurements, evidence) ---
+    # --- hook: monitoring, portfolio and exports ---
+    # --- hook: evaluation and health check ---
+    # --- hook: adjustments ---
     "login": ("get", PUBLIC),
     "logout": ("post", statuses(302, 302, 302, 302, 302, 302)),
     "password_change": ("get", statuses(LOGIN, 200, 200, 200, 200, 200)),
