@@ -12,7 +12,9 @@ from alianzas.models import (
     Sector,
     SustainableDevelopmentGoal,
 )
+from fases.adjustments import AdjustmentReason
 from fases.lifecycle import Phase
+from fases.models import Adjustment
 
 
 class DateInput(forms.DateInput):
@@ -156,3 +158,49 @@ class ActorFilterForm(forms.Form):
     region = forms.ModelChoiceField(
         label=_("Region"), queryset=Region.objects.all(), required=False
     )
+
+
+class AdjustmentForm(forms.Form):
+    """Why a design that left Identificación changes: asked next to the change itself."""
+
+    prefix = "adjustment"
+
+    reason = forms.ChoiceField(
+        label=_("Reason for the adjustment"),
+        choices=[("", "---------"), *Adjustment.Reason.choices],
+    )
+    reason_other = forms.CharField(
+        label=_("Other reason"),
+        required=False,
+        max_length=300,
+        help_text=_("Only when the reason is “Other”."),
+    )
+    explanation = forms.CharField(
+        label=_("Explanation"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What was agreed and with whom."),
+    )
+
+    title = _("This change is an adjustment")
+    description = _(
+        "The alliance has left Identification, so changes to its design are recorded with "
+        "their reason and kept in its history."
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("reason") == Adjustment.Reason.OTHER
+            and not data.get("reason_other", "").strip()
+        ):
+            self.add_error("reason_other", _("Describe the reason when it is “Other”."))
+        return data
+
+    def reason_given(self) -> AdjustmentReason:
+        return AdjustmentReason(
+            reason=self.cleaned_data["reason"],
+            reason_other=self.cleaned_data.get("reason_other", ""),
+            explanation=self.cleaned_data.get("explanation", ""),
+        )

@@ -9,7 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 
 from alianzas import access
-from alianzas.models import Actor, Alliance, Membership
+from alianzas.models import Actor, Alliance
+from fases import adjustments
+from fases.adjustments import AdjustmentReason
 
 
 def create_alliance(*, user, alliance: Alliance, regions=(), goals=()) -> Alliance:
@@ -36,25 +38,18 @@ def update_alliance(*, user, alliance: Alliance, regions=(), goals=()) -> Allian
     return alliance
 
 
-def save_alliance_part(*, user, alliance: Alliance, part: models.Model) -> models.Model:
+def save_alliance_part(
+    *, user, alliance: Alliance, part: models.Model, adjustment: AdjustmentReason | None = None
+) -> models.Model:
     """Save a membership, objective or indicator of ``alliance`` for one of its managers.
 
-    The alliance row is locked so that checks spanning several rows (one lead
-    actor, one current membership per actor) see a settled alliance.
+    After Identificación the change is an adjustment and needs its reason
+    (``fases.adjustments``).
     """
     if not access.can_manage_alliance(user, alliance):
         raise PermissionDenied
     with transaction.atomic():
-        Alliance.objects.select_for_update().filter(pk=alliance.pk).first()
-        part.full_clean()
-        part.save()
-    return part
-
-
-def end_membership(*, user, membership: Membership, left_on) -> Membership:
-    """The actor leaves the alliance; its membership stays, with the leaving date."""
-    membership.left_on = left_on
-    return save_alliance_part(user=user, alliance=membership.alliance, part=membership)
+        return adjustments.save(alliance=alliance, part=part, user=user, reason=adjustment)
 
 
 def save_actor(*, user, actor: Actor) -> Actor:

@@ -16,6 +16,7 @@ from alianzas import access, selectors, services
 from alianzas.forms import (
     ActorFilterForm,
     ActorForm,
+    AdjustmentForm,
     AllianceFilterForm,
     AllianceForm,
     IndicatorForm,
@@ -24,22 +25,36 @@ from alianzas.forms import (
     ObjectiveForm,
 )
 from alianzas.models import Actor, Alliance, Indicator, Membership, Objective
+from fases import adjustments
 from fases.services import next_step, transition_options
 
 PAGE_SIZE = 25
 
 
-def form_page(request, form, *, title: str, action: str, cancel: str, alliance=None):
-    """A form as a whole page, or as a fragment when htmx asks for it inside another page."""
+def form_page(
+    request, form, *, title: str, action: str, cancel: str, alliance=None, extra_forms=()
+):
+    """A form as a whole page, or as a fragment when htmx asks for it inside another page.
+
+    ``extra_forms`` are shown in their own group below it (the reason for an adjustment).
+    """
     template = "includes/form_fragment.html" if request.htmx else "form_page.html"
     context = {
         "form": form,
+        "extra_forms": [extra for extra in extra_forms if extra is not None],
         "title": title,
         "action": action,
         "cancel": cancel,
         "alliance": alliance,
     }
     return render(request, template, context)
+
+
+def adjustment_form_for(request, alliance, part):
+    """The form asking for the reason of an adjustment, when the change is one."""
+    if not adjustments.required(alliance, part):
+        return None
+    return AdjustmentForm(request.POST or None)
 
 
 def done(request, url: str, message: str):
@@ -200,15 +215,22 @@ def alliance_url(alliance, anchor: str = "") -> str:
 
 def save_part_page(request, alliance, form, *, title, action, anchor, message):
     """The shared flow of every form that adds to or changes a part of an alliance."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_alliance_part(
-                user=request.user, alliance=alliance, part=form.save(commit=False)
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            return done(request, alliance_url(alliance, anchor), message)
+    reason_form = adjustment_form_for(request, alliance, form.instance)
+    if request.method == "POST":
+        valid = form.is_valid()
+        reason_valid = reason_form is None or reason_form.is_valid()
+        if valid and reason_valid:
+            try:
+                services.save_alliance_part(
+                    user=request.user,
+                    alliance=alliance,
+                    part=form.save(commit=False),
+                    adjustment=reason_form.reason_given() if reason_form else None,
+                )
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                return done(request, alliance_url(alliance, anchor), message)
     return form_page(
         request,
         form,
@@ -216,6 +238,7 @@ def save_part_page(request, alliance, form, *, title, action, anchor, message):
         action=action,
         cancel=alliance_url(alliance, anchor),
         alliance=alliance,
+        extra_forms=[reason_form],
     )
 
 
