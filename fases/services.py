@@ -1,14 +1,17 @@
 """The one way to change an alliance's phase, and the evaluation that decides continuity."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from alianzas import access
 from alianzas.models import Alliance
+from fases.criteria import EVALUATION_CRITERIA
 from fases.lifecycle import TRANSITION_NAMES, Phase
-from fases.models import Evaluation, PhaseChange
+from fases.models import Evaluation, EvaluationRating, PhaseChange, Score
 from fases.requirements import Requirement, requirement_titles, unmet_requirements
 
 
@@ -157,9 +160,28 @@ def change_phase(*, alliance: Alliance, transition: str, user, comment: str = ""
     return change
 
 
-def record_evaluation(*, alliance: Alliance, user, decision: str, findings: str) -> Evaluation:
-    """Record (or correct) the evaluation of the alliance's current cycle."""
-    if not access.can_manage_alliance(user, alliance):
+def record_evaluation(
+    *,
+    alliance: Alliance,
+    user,
+    decision: str,
+    findings: str,
+    ratings: Mapping[str, tuple[int, str] | int],
+    lessons_learned: str = "",
+) -> Evaluation:
+    """Record (or correct) the evaluation of the alliance's current cycle.
+
+    ``ratings`` maps every criterion of ``EVALUATION_CRITERIA`` to ``(score, note)``
+    with a score from 1 to 5. The evaluation and its ratings are saved together or not
+    at all; a correction replaces the earlier ratings. It can be corrected while the
+    alliance stays in Evaluación; the transition its decision names (continue_cycle,
+    reformulate or close, through ``change_phase``) leaves Evaluación and makes it final.
+
+    Raises ``PhaseChangeNotPermitted`` for anyone but the coordinators and the
+    administrators, ``PhaseChangeError`` outside Evaluación, and ``ValidationError``
+    (by field: ``decision``, ``findings``, each criterion) for incomplete input.
+    """
+    if not access.can_record_evaluation(user, alliance):
         raise PhaseChangeNotPermitted(
             _("Only the alliance's coordinators and the administrators may evaluate it.")
         )
@@ -173,8 +195,85 @@ def record_evaluation(*, alliance: Alliance, user, decision: str, findings: str)
         evaluation = Evaluation.objects.filter(alliance=locked, cycle=locked.cycle).first()
         evaluation = evaluation or Evaluation(alliance=locked, cycle=locked.cycle)
         evaluation.decision = decision
-        evaluation.findings = findings
-        evaluation.author = user
-        evaluation.full_clean()
+        evaluation.findings = (findings or "").strip()
+        evaluation.lessons_learned = (lessons_learned or "").strip()
+        evaluation.author = user if user.is_authenticated else None
+
+        errors: dict[str, list] = {}
+        try:
+            evaluation.full_clean(exclude=["author"])
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        cleaned, rating_errors = _clean_ratings(ratings)
+        for key, message in rating_errors.items():
+            errors.setdefault(key, []).append(message)
+        if errors:
+            raise ValidationError(errors)
+
         evaluation.save()
+        # A correction replaces the ratings: the evaluation is one judgement, not a log.
+        evaluation.ratings.all().delete()
+        EvaluationRating.objects.bulk_create(
+            EvaluationRating(evaluation=evaluation, criterion=criterion, score=score, note=note)
+            for criterion, (score, note) in cleaned.items()
+        )
     return evaluation
+
+
+def _clean_ratings(ratings) -> tuple[dict[str, tuple[int, str]], dict[str, str]]:
+    """Every evaluation criterion's ``(score, note)``, in order, and the errors by criterion."""
+    ratings = dict(ratings or {})
+    cleaned, errors = {}, {}
+    for criterion in EVALUATION_CRITERIA:
+        value = ratings.pop(criterion, None)
+        score, note = value if isinstance(value, tuple | list) else (value, "")
+        if score is None or score == "":
+            errors[criterion.value] = _("Rate “%(criterion)s” from 1 to 5.") % {
+                "criterion": criterion.label
+            }
+            continue
+        score = parse_score(score)
+        if score is None:
+            errors[criterion.value] = _(
+                "The score of “%(criterion)s” must be a whole number from 1 to 5."
+            ) % {"criterion": criterion.label}
+            continue
+        cleaned[criterion.value] = (score, (note or "").strip())
+    if ratings:
+        errors[NON_FIELD_ERRORS] = _("These are not evaluation criteria: %(names)s.") % {
+            "names": ", ".join(sorted(str(name) for name in ratings))
+        }
+    return cleaned, errors
+
+
+def parse_score(value) -> int | None:
+    """A score from 1 to 5 as an integer, or None when ``value`` is not one."""
+    if isinstance(value, bool):
+        return None
+    try:
+        score = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return score if Score.VERY_LOW <= score <= Score.VERY_GOOD else None
+
+
+# --- Reading evaluations ----------------------------------------------------------
+
+
+def evaluation_of(alliance: Alliance, cycle: int) -> Evaluation | None:
+    """The evaluation of ``cycle`` with its ratings in the criteria's order, or None."""
+    evaluation = (
+        alliance.evaluations.filter(cycle=cycle)
+        .select_related("author")
+        .prefetch_related("ratings")
+        .first()
+    )
+    if evaluation is not None:
+        evaluation.ordered_ratings = ordered_ratings(evaluation.ratings.all())
+    return evaluation
+
+
+def ordered_ratings(ratings) -> list[EvaluationRating]:
+    """Ratings in the order of ``EVALUATION_CRITERIA`` (not the order they were saved in)."""
+    position = {criterion.value: index for index, criterion in enumerate(EVALUATION_CRITERIA)}
+    return sorted(ratings, key=lambda rating: position.get(rating.criterion, len(position)))

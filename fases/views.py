@@ -1,15 +1,21 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alianzas import access
-from alianzas.views import alliance_url, done, form_page
+from alianzas.views import alliance_url, attach_errors, done
 from fases import services
-from fases.forms import EvaluationForm, PhaseChangeForm
+from fases.forms import EvaluationForm, HealthCheckForm, PhaseChangeForm
+from fases.lifecycle import Phase
+from fases.services import next_step
+from fases.templatetags.evaluation import rating_chart
+from seguimiento import health
+from seguimiento.models import HealthCheck
 
 
 @login_required
@@ -44,28 +50,139 @@ def change_phase(request, pk, transition):
 
 @login_required
 def record_evaluation(request, pk):
+    """Record or correct the evaluation of the current cycle; once saved, the page offers
+    the change of phase its decision names."""
     alliance = access.get_alliance_or_404(request.user, pk, manage=True)
-    current = alliance.evaluations.filter(cycle=alliance.cycle).first()
+    is_open = alliance.phase == Phase.EVALUATION
+    current = services.evaluation_of(alliance, alliance.cycle) if is_open else None
     form = EvaluationForm(request.POST or None, instance=current)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and is_open and form.is_valid():
         try:
             services.record_evaluation(
                 alliance=alliance,
                 user=request.user,
                 decision=form.cleaned_data["decision"],
                 findings=form.cleaned_data["findings"],
+                lessons_learned=form.cleaned_data["lessons_learned"],
+                ratings=form.ratings(),
             )
+        except ValidationError as error:
+            attach_errors(form, error)
+        except services.PhaseChangeNotPermitted as refusal:
+            raise PermissionDenied(refusal.message) from refusal
         except services.PhaseChangeError as refusal:
             form.add_error(None, refusal.message)
         else:
             return done(
-                request, alliance_url(alliance, "next-step"), _("The evaluation was saved.")
+                request,
+                reverse("fases:record_evaluation", args=[alliance.pk]) + "#decided",
+                _("The evaluation was saved. Its decision can now be carried out."),
             )
-    return form_page(
-        request,
-        form,
-        title=_("Evaluation of cycle %(cycle)s") % {"cycle": alliance.cycle},
-        action=reverse("fases:record_evaluation", args=[alliance.pk]),
-        cancel=alliance_url(alliance, "evaluation"),
-        alliance=alliance,
+    step = next_step(alliance) if current is not None else None
+    context = {
+        "alliance": alliance,
+        "form": form,
+        "is_open": is_open,
+        "evaluation": current,
+        "chart": rating_chart(current.ordered_ratings) if current else None,
+        "step": step,
+        "can_change_phase": access.can_change_phase(request.user, alliance),
+        "title": _("Evaluation of cycle %(cycle)s") % {"cycle": alliance.cycle},
+        "action": reverse("fases:record_evaluation", args=[alliance.pk]),
+        "cancel": alliance_url(alliance, "evaluation"),
+    }
+    template = (
+        "fases/evaluation_form_fragment.html" if request.htmx else "fases/evaluation_form.html"
     )
+    return render(request, template, context)
+
+
+@login_required
+def evaluation_detail(request, pk, cycle):
+    """The evaluation of one cycle, read-only, for whoever may see the alliance."""
+    alliance = access.get_alliance_or_404(request.user, pk)
+    evaluation = services.evaluation_of(alliance, cycle)
+    if evaluation is None and cycle != alliance.cycle:
+        raise Http404(_("This cycle has no evaluation."))
+    context = {
+        "nav": "alliances",
+        "alliance": alliance,
+        "cycle": cycle,
+        "evaluation": evaluation,
+        "chart": rating_chart(evaluation.ordered_ratings) if evaluation else None,
+        "can_record": (
+            cycle == alliance.cycle
+            and alliance.phase == Phase.EVALUATION
+            and access.can_record_evaluation(request.user, alliance)
+        ),
+    }
+    return render(request, "fases/evaluation_detail.html", context)
+
+
+@login_required
+def health_check(request, pk):
+    """A member actor's answer to the partnership health check of the current cycle.
+
+    A representative of several member actors chooses which one answers (``?actor=``,
+    the first by default); each may correct its answer until Monitoreo ends.
+    """
+    alliance = access.get_alliance_or_404(request.user, pk)
+    actors = health.answerable_actors(request.user, alliance)
+    choices = list(actors)
+    if not choices:
+        raise PermissionDenied
+    is_open = alliance.phase == Phase.MONITORING
+    chosen = _chosen_actor(request, choices)
+    existing = (
+        HealthCheck.objects.filter(alliance=alliance, cycle=alliance.cycle, actor=chosen)
+        .prefetch_related("answers")
+        .first()
+    )
+    initial = {"actor": chosen.pk}
+    if existing is not None:
+        initial.update({answer.condition: answer.score for answer in existing.answers.all()})
+        initial["comment"] = existing.comment
+    form = HealthCheckForm(request.POST or None, actors=actors, initial=initial)
+    if request.method == "POST" and is_open and form.is_valid():
+        actor = form.cleaned_data["actor"]
+        try:
+            health.answer_health_check(
+                alliance=alliance,
+                actor=actor,
+                user=request.user,
+                scores=form.scores(),
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        except health.HealthCheckNotPermitted as refusal:
+            form.add_error("actor", refusal.message)
+        except health.HealthCheckError as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            return done(
+                request,
+                alliance_url(alliance, "health"),
+                _("Thank you: the answer of %(actor)s to the health check was saved.")
+                % {"actor": actor},
+            )
+    context = {
+        "alliance": alliance,
+        "form": form,
+        "is_open": is_open,
+        "actor": chosen,
+        "choices": choices,
+        "existing": existing,
+        "title": _("Partnership health check, cycle %(cycle)s") % {"cycle": alliance.cycle},
+        "action": reverse("fases:health_check", args=[alliance.pk]),
+        "cancel": alliance_url(alliance, "health"),
+    }
+    template = "fases/health_check_fragment.html" if request.htmx else "fases/health_check.html"
+    return render(request, template, context)
+
+
+def _chosen_actor(request, choices):
+    """The actor asked for (in the form or the address) among ``choices``, else the first."""
+    wanted = request.POST.get("actor") or request.GET.get("actor")
+    by_pk = {str(actor.pk): actor for actor in choices}
+    return by_pk.get(str(wanted).strip(), choices[0])
