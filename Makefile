@@ -1,5 +1,6 @@
 # Two commands do all the set-up on a fresh machine:
-#   make run   - the app with demo data on the embedded default (SQLite, tasks in-process)
+#   make run   - the app with demo data on the embedded default (SQLite, a worker with beat
+#                on a broker in files under var/)
 #   make test  - the whole suite, against the local PostgreSQL
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -17,10 +18,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Reminders need a worker and Celery beat: `make run` starts one worker with beat embedded,
+# on a broker kept in files under var/ (no server to install), beside runserver, after one
+# sweep by hand so the demo's reminders appear in the console at once. Ctrl-C stops both.
+RUN_BROKER := CELERY_BROKER_URL=filesystem://
+
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(RUN_BROKER) $(BIN)/python manage.py send_reminders
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	$(RUN_BROKER) $(BIN)/celery -A config worker --beat --pool solo --loglevel info & worker=$$!; \
+	$(RUN_BROKER) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install
 	# Connections are not kept between requests in tests, so no thread (a Celery worker's,

@@ -1,0 +1,216 @@
+"""Time the reminder sweep over a large synthetic dataset.
+
+    createdb -h 127.0.0.1 -U postgres alianzas_remindersbench
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/alianzas_remindersbench
+    python manage.py migrate
+    python manage.py bench_reminders --commitments 1000000
+
+It fills the database up to the totals asked for with ``seed_demo`` (idempotent, so a
+larger run reuses a smaller one's rows), gives every synthetic actor a representative
+and every ten synthetic alliances a coordinator (half of them reading Spanish, half
+English), forgets every reminder and stored e-mail, and then runs, each in a process of
+its own so that the peak memory is the sweep's: ``send_reminders --dry-run``, a first
+``send_reminders`` (everything due is new) and a second one (nothing is). The send tasks
+go to an in-memory broker: the figures are the beat task's work (recording, composing
+and queuing), not the mail server's.
+
+It writes and deletes rows, so it refuses a database whose name lacks "bench" unless
+``--force`` is given.
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from alianzas.models import Actor, Alliance, User
+from seguimiento import reminders
+from seguimiento.models import OutgoingMessage, Reminder
+
+ALLIANCES_PER_COORDINATOR = 10
+
+
+class Command(BaseCommand):
+    help = "Time the reminder sweep over synthetic data (writes to the database)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--commitments", type=int, default=1_000_000, metavar="N")
+        parser.add_argument("--alliances", type=int, default=10_000, metavar="N")
+        parser.add_argument("--actors", type=int, default=2_000, metavar="N")
+        parser.add_argument("--measurements", type=int, default=0, metavar="N")
+        parser.add_argument(
+            "--write-queued",
+            action="store_true",
+            help="Only write the messages the sweep queued for writing, as workers would, "
+            "and say how long it took (the benchmark runs this in a process of its own).",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even if the database's name does not contain 'bench'.",
+        )
+
+    def handle(self, *args, **options):
+        if options["write_queued"]:
+            self.write_queued()
+            return
+        name = str(connection.settings_dict["NAME"])
+        if "bench" not in name and not options["force"]:
+            raise CommandError(
+                f"bench_reminders writes and deletes rows; {name!r} does not look like a "
+                "benchmark database (its name lacks 'bench'). Use --force to run anyway."
+            )
+        started = time.monotonic()
+        call_command(
+            "seed_demo",
+            actors=options["actors"],
+            alliances=options["alliances"],
+            commitments=options["commitments"],
+            measurements=options["measurements"],
+            verbosity=1,
+        )
+        self.stdout.write(f"Seeded in {time.monotonic() - started:.1f} s.")
+        self.give_people()
+        self.forget_reminders()
+        self.stdout.write(
+            self.style.MIGRATE_HEADING(
+                f"Commitments: {self.count('seguimiento_commitment')}, "
+                f"alliances: {self.count('alianzas_alliance')}, "
+                f"database: {connection.vendor}"
+            )
+        )
+        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        for title, command in (
+            ("Dry run", [*manage, "send_reminders", "--dry-run"]),
+            ("First sweep (everything due is new)", [*manage, "send_reminders"]),
+            (
+                "Writing the queued messages (the compose tasks, one after the other)",
+                [*manage, "bench_reminders", "--write-queued"],
+            ),
+            ("Second sweep (nothing is new)", [*manage, "send_reminders"]),
+        ):
+            self.stdout.write(self.style.MIGRATE_HEADING(title))
+            self.run(command)
+
+    def write_queued(self) -> None:
+        """What the workers do after a sweep: write every message claimed for writing."""
+        from seguimiento.management.commands.send_reminders import peak_memory_mb
+
+        started = time.monotonic()
+        ids = list(
+            OutgoingMessage.objects.filter(status=OutgoingMessage.Status.COMPOSING)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        written = 0
+        for start in range(0, len(ids), reminders.COMPOSE_BATCH):
+            written += reminders.compose_messages(ids[start : start + reminders.COMPOSE_BATCH])
+        seconds = time.monotonic() - started
+        self.stdout.write(
+            f"Messages written and queued for sending: {written} in {seconds:.2f} s "
+            f"({1000 * seconds / max(written, 1):.1f} ms each; "
+            f"{reminders.COMPOSE_BATCH} a task); peak memory {peak_memory_mb():.0f} MB."
+        )
+
+    @staticmethod
+    def count(table: str) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {table}")
+            return cursor.fetchone()[0]
+
+    def give_people(self) -> None:
+        """A representative for each synthetic actor, a coordinator for every ten synthetic
+        alliances; created once, in bulk."""
+        password = make_password(None)
+        actors = list(
+            Actor.objects.filter(name__startswith="Actor sintético ")
+            .filter(representatives__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        users = [
+            User(
+                username=f"rep.bench.{pk}",
+                email=f"rep.bench.{pk}@bench.example",
+                first_name="Rep",
+                language="en" if pk % 2 else "es-pe",
+                password=password,
+            )
+            for pk in actors
+        ]
+        User.objects.bulk_create(users, batch_size=5000, ignore_conflicts=True)
+        ids = dict(
+            User.objects.filter(username__startswith="rep.bench.").values_list("username", "pk")
+        )
+        Actor.representatives.through.objects.bulk_create(
+            [
+                Actor.representatives.through(actor_id=pk, user_id=ids[f"rep.bench.{pk}"])
+                for pk in actors
+            ],
+            batch_size=5000,
+            ignore_conflicts=True,
+        )
+        alliances = list(
+            Alliance.objects.filter(name__startswith="Alianza sintética ")
+            .filter(coordinators__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        numbers = {pk // ALLIANCES_PER_COORDINATOR for pk in alliances}
+        User.objects.bulk_create(
+            [
+                User(
+                    username=f"coord.bench.{number}",
+                    email=f"coord.bench.{number}@bench.example",
+                    first_name="Coord",
+                    language="en" if number % 2 else "es-pe",
+                    password=password,
+                )
+                for number in numbers
+            ],
+            batch_size=5000,
+            ignore_conflicts=True,
+        )
+        ids = dict(
+            User.objects.filter(username__startswith="coord.bench.").values_list("username", "pk")
+        )
+        Alliance.coordinators.through.objects.bulk_create(
+            [
+                Alliance.coordinators.through(
+                    alliance_id=pk,
+                    user_id=ids[f"coord.bench.{pk // ALLIANCES_PER_COORDINATOR}"],
+                )
+                for pk in alliances
+            ],
+            batch_size=5000,
+            ignore_conflicts=True,
+        )
+        self.stdout.write(
+            f"People: {len(actors)} representatives and {len(alliances)} coordinations added."
+        )
+
+    def forget_reminders(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {Reminder._meta.db_table}")
+            cursor.execute(f"DELETE FROM {OutgoingMessage._meta.db_table}")
+            if connection.vendor == "postgresql":
+                cursor.execute(f"VACUUM ANALYZE {Reminder._meta.db_table}")
+                cursor.execute("ANALYZE")
+
+    def run(self, command: list[str]) -> None:
+        # An in-memory broker: tasks are queued (as on a real broker), not run.
+        env = {**os.environ, "CELERY_BROKER_URL": "memory://"}
+        started = time.monotonic()
+        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        wall = time.monotonic() - started
+        if result.returncode:
+            raise CommandError(result.stderr)
+        for line in result.stdout.splitlines():
+            if not line.startswith("  ") or "×" not in line:  # the totals, not each person
+                self.stdout.write(line)
+        self.stdout.write(f"(process wall time, with Django's start-up: {wall:.2f} s)")
