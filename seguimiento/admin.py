@@ -187,3 +187,130 @@ class ExportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "finished_at",
     )
     readonly_fields = fields
+
+
+# --- Reminders ------------------------------------------------------------------
+
+from django.utils.translation import ngettext  # noqa: E402
+
+from seguimiento import reminders  # noqa: E402
+from seguimiento.models import (  # noqa: E402
+    EmailOptOut,
+    OutgoingMessage,
+    Reminder,
+    ReminderPolicy,
+)
+
+
+@admin.register(ReminderPolicy)
+class ReminderPolicyAdmin(admin.ModelAdmin):
+    """The global policy (no alliance) and the alliances' own; an empty value inherits."""
+
+    form = ModelValidationForm
+    list_display = (
+        "__str__",
+        "first_notice_days",
+        "last_notice_days",
+        "grace_days",
+        "lookback_days",
+        "digest_weekday",
+        "updated_at",
+    )
+    list_select_related = ("alliance",)
+    search_fields = ("alliance__name",)
+    autocomplete_fields = ("alliance",)
+    readonly_fields = ("updated_at",)
+
+    def has_delete_permission(self, request, obj=None):
+        # The global policy is edited, never removed.
+        if obj is not None and obj.alliance_id is None:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What the sweep recorded: each reminder once per recipient, object and period."""
+
+    list_display = (
+        "created_at",
+        "recipient",
+        "rule",
+        "alliance",
+        "object_id",
+        "period",
+        "email_status",
+        "read_at",
+    )
+    list_filter = ("rule", "email_status", ("read_at", admin.EmptyFieldListFilter))
+    list_select_related = ("recipient", "alliance")
+    search_fields = ("recipient__username", "recipient__email", "alliance__name")
+    # Millions of rows: no COUNT(*) of the whole table on each page.
+    show_full_result_count = False
+    fields = (
+        "recipient",
+        "rule",
+        "alliance",
+        "object_id",
+        "period",
+        "created_at",
+        "read_at",
+        "email_status",
+        "message",
+    )
+    readonly_fields = fields
+
+
+@admin.register(OutgoingMessage)
+class OutgoingMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each reminder e-mail as it was stored before sending, and what became of it."""
+
+    list_display = (
+        "created_at",
+        "address",
+        "subject",
+        "language",
+        "status",
+        "attempts",
+        "sent_at",
+    )
+    list_filter = ("status", "language")
+    search_fields = ("address", "subject", "recipient__username")
+    show_full_result_count = False
+    actions = ["queue_again"]
+    fields = (
+        "recipient",
+        "address",
+        "language",
+        "subject",
+        "status",
+        "attempts",
+        "error",
+        "created_at",
+        "next_attempt_at",
+        "sent_at",
+        "unsubscribe_url",
+        "text",
+    )
+    readonly_fields = fields
+
+    def has_queue_again_permission(self, request) -> bool:
+        return request.user.has_perm("seguimiento.change_outgoingmessage")
+
+    @admin.action(description=_("Queue the failed e-mails again"), permissions=["queue_again"])
+    def queue_again(self, request, queryset):
+        count = reminders.requeue_failed(queryset.values_list("pk", flat=True))
+        self.message_user(
+            request,
+            ngettext("%(count)s e-mail queued again.", "%(count)s e-mails queued again.", count)
+            % {"count": count},
+        )
+
+
+@admin.register(EmailOptOut)
+class EmailOptOutAdmin(admin.ModelAdmin):
+    list_display = ("user", "rule", "created_at")
+    list_filter = ("rule",)
+    list_select_related = ("user",)
+    search_fields = ("user__username", "user__email")
+    autocomplete_fields = ("user",)

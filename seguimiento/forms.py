@@ -1,8 +1,27 @@
+import datetime
+
 from django import forms
+from django.db.models import Exists, OuterRef
+from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from alianzas.forms import DateInput
-from alianzas.models import Actor
-from seguimiento.models import Commitment
+from alianzas.models import Actor, Alliance, Membership
+from seguimiento.evidence import ALLOWED_DESCRIPTION, MAX_EVIDENCE_BYTES
+from seguimiento.models import Commitment, CommitmentStatus
+
+
+def _evidence_help() -> str:
+    return gettext("%(types)s; at most %(limit)s.") % {
+        "types": ALLOWED_DESCRIPTION,
+        "limit": filesizeformat(MAX_EVIDENCE_BYTES),
+    }
+
+
+EVIDENCE_HELP = lazy(_evidence_help, str)()
 
 
 class CommitmentForm(forms.ModelForm):
@@ -22,3 +41,91 @@ class CommitmentForm(forms.ModelForm):
         if actors is not None:
             members = members.filter(pk__in=actors)
         self.fields["actor"].queryset = members.order_by("name")
+
+
+class ProgressForm(forms.Form):
+    """A progress report on a commitment (``services.log_progress``)."""
+
+    progress = forms.IntegerField(
+        label=_("Progress (%)"),
+        min_value=0,
+        max_value=100,
+        help_text=_("How much of the commitment is done, from 0 to 100."),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What was done since the last update."),
+    )
+    evidence = forms.FileField(
+        label=_("Evidence (optional)"),
+        required=False,
+        help_text=EVIDENCE_HELP,
+    )
+    fulfilled = forms.BooleanField(
+        label=_("Mark as fulfilled"),
+        required=False,
+        help_text=_("The commitment is complete: its progress becomes 100 %."),
+    )
+
+
+class MeasurementForm(forms.Form):
+    """The value of an indicator for one of its periods (``services.report_measurement``)."""
+
+    period_start = forms.TypedChoiceField(
+        label=_("Period"),
+        coerce=datetime.date.fromisoformat,
+        help_text=_("Reporting again for a period corrects its value; the earlier one is kept."),
+    )
+    value = forms.DecimalField(label=_("Value"), max_digits=16, decimal_places=4)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Source of the value, how it was measured, or why it was corrected."),
+    )
+    evidence = forms.FileField(
+        label=_("Evidence (optional)"),
+        required=False,
+        help_text=EVIDENCE_HELP,
+    )
+
+    def __init__(self, *args, indicator, periods, reported=None, **kwargs):
+        """``periods``: those that may be reported; ``reported``: the values already there,
+        by period start, so the choice says which one a new value would correct."""
+        super().__init__(*args, **kwargs)
+        reported = reported or {}
+        choices = []
+        for period in reversed(periods):
+            label = period.label
+            if period.start in reported:
+                label = _("%(period)s (has %(value)s; a new value corrects it)") % {
+                    "period": period.label,
+                    "value": number_format(reported[period.start].normalize()),
+                }
+            choices.append((period.key, label))
+        self.fields["period_start"].choices = choices
+        self.fields["value"].label = _("Value (%(unit)s)") % {"unit": indicator.unit}
+        if periods:
+            self.initial.setdefault("period_start", periods[-1].key)
+
+
+class MyCommitmentsFilterForm(forms.Form):
+    """Filters of “My commitments”: only the alliances of the person's own actors."""
+
+    alliance = forms.ModelChoiceField(
+        label=_("Alliance"), queryset=Alliance.objects.none(), required=False
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("All")), *CommitmentStatus.choices], required=False
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        theirs = Membership.objects.filter(
+            alliance_id=OuterRef("pk"), actor__representatives=user.pk
+        )
+        self.fields["alliance"].queryset = Alliance.objects.filter(Exists(theirs)).order_by(
+            "name", "pk"
+        )

@@ -1,10 +1,20 @@
 """Changes to commitments and measurements, each checked and recorded in one place."""
 
-from django.core.exceptions import PermissionDenied
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from alianzas import access
+from alianzas.models import Alliance, Indicator
+from fases import adjustments
+from fases.adjustments import AdjustmentReason
+from fases.cycles import cycle_started_on
+from fases.lifecycle import Phase
+from seguimiento.evidence import clean_filename
 from seguimiento.models import (
     OPEN_STATUSES,
     Commitment,
@@ -12,6 +22,11 @@ from seguimiento.models import (
     Measurement,
     MeasurementCorrection,
 )
+from seguimiento.periods import Period, period_containing, periods_between
+
+# Indicator values are reported from the start of implementation until the alliance closes;
+# while it is being designed there is nothing to measure yet.
+REPORTING_PHASES = (Phase.IMPLEMENTATION, Phase.MONITORING, Phase.EVALUATION)
 
 
 class CommitmentError(Exception):
@@ -21,6 +36,16 @@ class CommitmentError(Exception):
 
 
 class CommitmentNotPermitted(CommitmentError):
+    pass
+
+
+class MeasurementError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class MeasurementNotPermitted(MeasurementError):
     pass
 
 
@@ -36,14 +61,24 @@ def log_progress(
     """Record a progress update; the commitment's progress and status follow from it.
 
     Reaching 100 % or ``fulfilled=True`` marks the commitment fulfilled; the
-    first progress above 0 % moves it from pending to in progress.
+    first progress above 0 % moves it from pending to in progress. The evidence file,
+    if any, is checked by ``validate_evidence`` (the model field's validator) and its
+    uploaded name kept for the download. Nothing changes once the alliance is closed.
     """
     if not access.can_update_commitment(user, commitment):
         raise CommitmentNotPermitted(
             _("Only the committed actor's representatives and the coordinators may update it.")
         )
     with transaction.atomic():
-        locked = Commitment.objects.select_for_update().get(pk=commitment.pk)
+        locked = (
+            Commitment.objects.select_for_update(of=("self",))
+            .select_related("alliance")
+            .get(pk=commitment.pk)
+        )
+        if locked.alliance.is_closed:
+            raise CommitmentError(
+                _("The alliance is closed: its commitments take no more updates.")
+            )
         if locked.status not in OPEN_STATUSES:
             raise CommitmentError(
                 _("This commitment is “%(status)s” and takes no more updates.")
@@ -58,6 +93,7 @@ def log_progress(
         )
         if evidence is not None:
             update.evidence = evidence
+            update.evidence_name = clean_filename(evidence.name)
         update.full_clean(exclude=["status"])
 
         if update.progress == 100:
@@ -72,11 +108,14 @@ def log_progress(
     return update
 
 
-def save_commitment(*, user, commitment: Commitment) -> Commitment:
+def save_commitment(
+    *, user, commitment: Commitment, adjustment: AdjustmentReason | None = None
+) -> Commitment:
     """Record a new commitment, or change one still open.
 
     Coordinators record any member's commitment; a representative records
-    and changes only their own actor's.
+    and changes only their own actor's. Changing a commitment after
+    Identificación is an adjustment and needs its reason.
     """
     if commitment.pk:
         allowed = access.can_update_commitment(user, commitment)
@@ -91,8 +130,9 @@ def save_commitment(*, user, commitment: Commitment) -> Commitment:
                 raise CommitmentError(
                     _("This commitment is closed: its details can no longer be changed.")
                 )
-        commitment.full_clean()
-        commitment.save()
+        adjustments.save(
+            alliance=commitment.alliance, part=commitment, user=user, reason=adjustment
+        )
     return commitment
 
 
@@ -105,3 +145,114 @@ def record_correction(*, measurement: Measurement, previous: Measurement, user) 
         previously_reported_by_id=previous.reported_by_id,
         corrected_by=user,
     )
+
+
+def measurement_refusal(indicator: Indicator, alliance: Alliance) -> str | None:
+    """Why no value of ``indicator`` can be reported now, or None when one can."""
+    if alliance.phase not in REPORTING_PHASES:
+        return _(
+            "Indicator values are reported while the alliance is in implementation, "
+            "monitoring or evaluation; it is now in “%(phase)s”."
+        ) % {"phase": alliance.get_phase_display()}
+    if not indicator.frequency:
+        return _(
+            "The indicator “%(name)s” has no measurement frequency, so it has no reporting "
+            "periods yet. A coordinator of the alliance has to set one first."
+        ) % {"name": indicator.name}
+    return None
+
+
+def reportable_periods(
+    indicator: Indicator, alliance: Alliance, today: datetime.date | None = None
+) -> list[Period]:
+    """The periods a value of ``indicator`` may be reported (or corrected) for, oldest first:
+    those of the current cycle that have already started."""
+    if not indicator.frequency:
+        return []
+    today = today or timezone.localdate()
+    periods = periods_between(indicator.frequency, cycle_started_on(alliance), today)
+    return [period for period in periods if period.start <= today]
+
+
+def report_measurement(
+    *, indicator: Indicator, user, period_start: datetime.date, value, note: str = "", evidence=None
+) -> Measurement:
+    """Record the value of ``indicator`` for the period that contains ``period_start``.
+
+    One value per indicator and period: reporting again for a period corrects the
+    value, and the earlier one is kept as a ``MeasurementCorrection`` (a correction keeps
+    the measurement's cycle and, unless a new file is given, its evidence). A period that
+    has not started, or that ended before the alliance's current cycle began, is refused.
+    """
+    if not access.can_report_measurement(user, indicator):
+        raise MeasurementNotPermitted(
+            _(
+                "Only the responsible actor's representatives and the coordinators may "
+                "report this indicator's values."
+            )
+        )
+    with transaction.atomic():
+        # The indicator's row is the lock: reports of one indicator happen one at a time.
+        locked = (
+            Indicator.objects.select_for_update(of=("self",))
+            .select_related("objective__alliance")
+            .get(pk=indicator.pk)
+        )
+        alliance = locked.objective.alliance
+        refusal = measurement_refusal(locked, alliance)
+        if refusal:
+            raise MeasurementError(refusal)
+
+        period = period_containing(locked.frequency, period_start)
+        if period.start > timezone.localdate():
+            raise ValidationError(
+                {
+                    "period_start": _(
+                        "The period “%(period)s” has not started yet: its value can be "
+                        "reported from %(date)s."
+                    )
+                    % {"period": period.label, "date": date_format(period.start)}
+                }
+            )
+        cycle_start = cycle_started_on(alliance)
+        if period.end < cycle_start:
+            raise ValidationError(
+                {
+                    "period_start": _(
+                        "The period “%(period)s” ended before the current cycle began "
+                        "(%(date)s): values of earlier cycles can no longer be reported "
+                        "or corrected."
+                    )
+                    % {"period": period.label, "date": date_format(cycle_start)}
+                }
+            )
+
+        measurement = (
+            Measurement.objects.select_for_update()
+            .filter(indicator=locked, period_start=period.start)
+            .first()
+        )
+        previous = None
+        if measurement is None:
+            measurement = Measurement(
+                indicator=locked, cycle=alliance.cycle, period_start=period.start
+            )
+        else:
+            previous = Measurement(
+                value=measurement.value,
+                note=measurement.note,
+                reported_by_id=measurement.reported_by_id,
+            )
+        measurement.period_end = period.end
+        measurement.value = value
+        measurement.note = note
+        measurement.reported_by = user
+        if evidence is not None:
+            measurement.evidence = evidence
+            measurement.evidence_name = clean_filename(evidence.name)
+        # A kept file was checked when it was uploaded; only a new one is checked again.
+        measurement.full_clean(exclude=None if evidence is not None else ["evidence"])
+        if previous is not None:
+            record_correction(measurement=measurement, previous=previous, user=user)
+        measurement.save()
+    return measurement

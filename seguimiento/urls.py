@@ -11,4 +11,39 @@ urlpatterns = [
         views.commitment_edit,
         name="commitment_edit",
     ),
+    path("mis-compromisos/", views.my_commitments, name="my_commitments"),
+    path(
+        "alianzas/<int:pk>/compromisos/<int:commitment_pk>/",
+        views.commitment_detail,
+        name="commitment_detail",
+    ),
+    path(
+        "alianzas/<int:pk>/compromisos/<int:commitment_pk>/avance/",
+        views.log_progress,
+        name="log_progress",
+    ),
+    path(
+        "alianzas/<int:pk>/indicadores/<int:indicator_pk>/",
+        views.indicator_history,
+        name="indicator_history",
+    ),
+    path(
+        "alianzas/<int:pk>/indicadores/<int:indicator_pk>/valores/nuevo/",
+        views.report_measurement,
+        name="report_measurement",
+    ),
+    path("evidencias/avance/<int:update_pk>/", views.update_evidence, name="update_evidence"),
+    path(
+        "evidencias/medicion/<int:measurement_pk>/",
+        views.measurement_evidence,
+        name="measurement_evidence",
+    ),
 ]
+
+from seguimiento.monitoring_urls import monitoring_urlpatterns  # noqa: E402
+
+urlpatterns += monitoring_urlpatterns
+
+from seguimiento.reminder_urls import urlpatterns as reminder_urlpatterns  # noqa: E402
+
+urlpatterns += reminder_urlpatterns

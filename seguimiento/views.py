@@ -1,21 +1,46 @@
+import mimetypes
+import os
+from urllib.parse import urlsplit
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404
+from django.db.models import Case, Prefetch, Value, When
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from alianzas import access
-from alianzas.views import alliance_url, attach_errors, done, form_page
+from alianzas.models import Indicator
+from alianzas.views import (
+    adjustment_form_for,
+    alliance_url,
+    attach_errors,
+    done,
+    form_page,
+    paginate,
+)
 from seguimiento import services
-from seguimiento.forms import CommitmentForm
-from seguimiento.models import Commitment
+from seguimiento.forms import CommitmentForm, MeasurementForm, MyCommitmentsFilterForm, ProgressForm
+from seguimiento.models import (
+    OPEN_STATUSES,
+    Commitment,
+    CommitmentUpdate,
+    Measurement,
+    MeasurementCorrection,
+)
 
 
 def commitment_page(request, alliance, form, *, title, action):
-    if request.method == "POST" and form.is_valid():
+    reason_form = adjustment_form_for(request, alliance, form.instance)
+    reason_valid = reason_form is None or reason_form.is_valid()
+    if request.method == "POST" and form.is_valid() and reason_valid:
         try:
             commitment = services.save_commitment(
-                user=request.user, commitment=form.save(commit=False)
+                user=request.user,
+                commitment=form.save(commit=False),
+                adjustment=reason_form.reason_given() if reason_form else None,
             )
         except ValidationError as error:
             attach_errors(form, error)
@@ -34,6 +59,7 @@ def commitment_page(request, alliance, form, *, title, action):
         action=action,
         cancel=alliance_url(alliance, "commitments"),
         alliance=alliance,
+        extra_forms=[reason_form],
     )
 
 
@@ -79,3 +105,268 @@ def commitment_edit(request, pk, commitment_pk):
         title=_("Edit the commitment"),
         action=reverse("seguimiento:commitment_edit", args=[alliance.pk, commitment.pk]),
     )
+
+
+# --- Representatives: my commitments, progress, values and their evidence ---------
+
+
+def back_to(request, default: str) -> str:
+    """After a change made in a form that htmx opened inside a page: that page (reloaded,
+    with its filters); otherwise ``default``."""
+    if request.htmx and request.htmx.current_url:
+        current = urlsplit(request.htmx.current_url)
+        if current.path and url_has_allowed_host_and_scheme(
+            request.htmx.current_url, allowed_hosts={request.get_host()}
+        ):
+            return f"{current.path}?{current.query}" if current.query else current.path
+    return default
+
+
+def refusal_page(request, *, title: str, message: str, back: str, alliance=None):
+    """Why an action is not possible now, as a page or as the fragment htmx asked for."""
+    template = "seguimiento/refusal_fragment.html" if request.htmx else "seguimiento/refusal.html"
+    context = {"title": title, "message": message, "back": back, "alliance": alliance}
+    return render(request, template, context)
+
+
+@login_required
+def my_commitments(request):
+    form = MyCommitmentsFilterForm(request.GET or None, user=request.user)
+    filters = form.cleaned_data if form.is_valid() else {}
+    commitments = Commitment.objects.filter(
+        actor_id__in=request.user.actors.values("pk")
+    ).select_related("alliance", "actor")
+    if alliance := filters.get("alliance"):
+        commitments = commitments.filter(alliance=alliance)
+    if status := filters.get("status"):
+        commitments = commitments.filter(status=status)
+    # Open commitments first, the most urgent (overdue) at the top.
+    commitments = commitments.annotate(
+        closed=Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1))
+    ).order_by("closed", "due_date", "pk")
+    context = {
+        "nav": "my_commitments",
+        "filter_form": form,
+        "page": paginate(request, commitments),
+        "is_representative": access.is_representative(request.user),
+    }
+    return render(request, "seguimiento/my_commitments.html", context)
+
+
+def commitment_of(user, pk, commitment_pk):
+    alliance = access.get_alliance_or_404(user, pk)
+    commitment = get_object_or_404(
+        Commitment.objects.select_related("actor"), pk=commitment_pk, alliance=alliance
+    )
+    commitment.alliance = alliance
+    return alliance, commitment
+
+
+@login_required
+def commitment_detail(request, pk, commitment_pk):
+    alliance, commitment = commitment_of(request.user, pk, commitment_pk)
+    updates = commitment.updates.select_related("author").order_by("-created_at", "-pk")
+    context = {
+        "nav": "alliances",
+        "alliance": alliance,
+        "commitment": commitment,
+        "page": paginate(request, updates),
+        "can_log": (
+            commitment.status in OPEN_STATUSES
+            and not alliance.is_closed
+            and access.can_update_commitment(request.user, commitment)
+        ),
+    }
+    template = (
+        "seguimiento/commitment_updates.html" if request.htmx else "seguimiento/commitment.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+def log_progress(request, pk, commitment_pk):
+    alliance, commitment = commitment_of(request.user, pk, commitment_pk)
+    if not access.can_update_commitment(request.user, commitment):
+        raise PermissionDenied
+    detail = reverse("seguimiento:commitment_detail", args=[alliance.pk, commitment.pk])
+    title = _("Progress of “%(commitment)s”") % {"commitment": commitment.description[:60]}
+    refusal = None
+    if alliance.is_closed:
+        refusal = _("The alliance is closed: its commitments take no more updates.")
+    elif commitment.status not in OPEN_STATUSES:
+        refusal = _("This commitment is “%(status)s” and takes no more updates.") % {
+            "status": commitment.get_status_display()
+        }
+    if refusal:
+        return refusal_page(request, title=title, message=refusal, back=detail, alliance=alliance)
+    form = ProgressForm(
+        request.POST or None, request.FILES or None, initial={"progress": commitment.progress}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.log_progress(
+                commitment=commitment,
+                user=request.user,
+                progress=form.cleaned_data["progress"],
+                note=form.cleaned_data["note"],
+                evidence=form.cleaned_data["evidence"],
+                fulfilled=form.cleaned_data["fulfilled"],
+            )
+        except services.CommitmentNotPermitted as refusal:
+            raise PermissionDenied(refusal.message) from refusal
+        except services.CommitmentError as refusal:
+            form.add_error(None, refusal.message)
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            return done(
+                request,
+                back_to(request, detail),
+                _("The progress update was recorded: the commitment is now “%(status)s”.")
+                % {"status": commitment.get_status_display()},
+            )
+    return form_page(
+        request,
+        form,
+        title=title,
+        action=reverse("seguimiento:log_progress", args=[alliance.pk, commitment.pk]),
+        cancel=detail,
+        alliance=alliance,
+    )
+
+
+def indicator_of(user, pk, indicator_pk):
+    alliance = access.get_alliance_or_404(user, pk)
+    indicator = get_object_or_404(
+        Indicator.objects.select_related("objective", "responsible_actor"),
+        pk=indicator_pk,
+        objective__alliance=alliance,
+    )
+    indicator.objective.alliance = alliance
+    return alliance, indicator
+
+
+@login_required
+def indicator_history(request, pk, indicator_pk):
+    alliance, indicator = indicator_of(request.user, pk, indicator_pk)
+    corrections = MeasurementCorrection.objects.select_related(
+        "previously_reported_by", "corrected_by"
+    ).order_by("-corrected_at", "-pk")
+    measurements = (
+        indicator.measurements.select_related("reported_by")
+        .prefetch_related(Prefetch("corrections", queryset=corrections))
+        .order_by("-period_start", "-pk")
+    )
+    context = {
+        "nav": "alliances",
+        "alliance": alliance,
+        "indicator": indicator,
+        "page": paginate(request, measurements),
+        "can_report": (
+            services.measurement_refusal(indicator, alliance) is None
+            and access.can_report_measurement(request.user, indicator)
+        ),
+    }
+    template = (
+        "seguimiento/indicator_measurements.html"
+        if request.htmx
+        else "seguimiento/indicator_history.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+def report_measurement(request, pk, indicator_pk):
+    alliance, indicator = indicator_of(request.user, pk, indicator_pk)
+    if not access.can_report_measurement(request.user, indicator):
+        raise PermissionDenied
+    history = reverse("seguimiento:indicator_history", args=[alliance.pk, indicator.pk])
+    title = _("Report a value of “%(indicator)s”") % {"indicator": indicator.name}
+    periods = services.reportable_periods(indicator, alliance)
+    refusal = services.measurement_refusal(indicator, alliance)
+    if refusal is None and not periods:
+        refusal = _("No reporting period of the current cycle has started yet.")
+    if refusal:
+        return refusal_page(request, title=title, message=refusal, back=history, alliance=alliance)
+    reported = dict(
+        indicator.measurements.filter(
+            period_start__in=[period.start for period in periods]
+        ).values_list("period_start", "value")
+    )
+    form = MeasurementForm(
+        request.POST or None,
+        request.FILES or None,
+        indicator=indicator,
+        periods=periods,
+        reported=reported,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            measurement = services.report_measurement(
+                indicator=indicator,
+                user=request.user,
+                period_start=form.cleaned_data["period_start"],
+                value=form.cleaned_data["value"],
+                note=form.cleaned_data["note"],
+                evidence=form.cleaned_data["evidence"],
+            )
+        except services.MeasurementNotPermitted as refusal:
+            raise PermissionDenied(refusal.message) from refusal
+        except services.MeasurementError as refusal:
+            form.add_error(None, refusal.message)
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            corrected = measurement.period_start in reported
+            return done(
+                request,
+                back_to(request, history),
+                _("The value was corrected; the earlier one is kept in the history.")
+                if corrected
+                else _("The value was recorded."),
+            )
+    return form_page(
+        request,
+        form,
+        title=title,
+        action=reverse("seguimiento:report_measurement", args=[alliance.pk, indicator.pk]),
+        cancel=history,
+        alliance=alliance,
+    )
+
+
+def evidence_response(record):
+    """The record's evidence file as a download under its uploaded name (404 without one)."""
+    if not record.evidence:
+        raise Http404
+    try:
+        file = record.evidence.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    # The type follows the stored file, named after its checked content, not the upload's
+    # name; the browser is told to save it, never to display it.
+    content_type, _encoding = mimetypes.guess_type(record.evidence.name)
+    return FileResponse(
+        file,
+        as_attachment=True,
+        filename=record.evidence_name or os.path.basename(record.evidence.name),
+        content_type=content_type or "application/octet-stream",
+    )
+
+
+@login_required
+def update_evidence(request, update_pk):
+    visible = access.visible_alliances(request.user).values("pk")
+    update = get_object_or_404(
+        CommitmentUpdate.objects.filter(commitment__alliance__in=visible), pk=update_pk
+    )
+    return evidence_response(update)
+
+
+@login_required
+def measurement_evidence(request, measurement_pk):
+    visible = access.visible_alliances(request.user).values("pk")
+    measurement = get_object_or_404(
+        Measurement.objects.filter(indicator__objective__alliance__in=visible), pk=measurement_pk
+    )
+    return evidence_response(measurement)

@@ -1,0 +1,615 @@
+"""Reads for the monitoring pages, each in a fixed number of queries, and the geometry of
+their charts.
+
+One alliance's page shows, per indicator, a line chart of its baseline, reported values
+and target; the fulfilment of the commitments by actor and by kind; and what is late.
+The coordinators' portfolio shows the same figures per alliance. The coordinates are
+computed here, so the templates only draw them (server-side SVG, no JavaScript).
+"""
+
+import datetime
+import math
+import operator
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import reduce
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.template.defaultfilters import floatformat
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from alianzas.models import Alliance, Frequency, Indicator
+from alianzas.selectors import IndicatorRow
+from fases.lifecycle import Phase
+from seguimiento.models import (
+    OPEN_STATUSES,
+    Commitment,
+    CommitmentKind,
+    CommitmentStatus,
+    Export,
+    Measurement,
+)
+from seguimiento.periods import Period, period_containing
+
+# An indicator's missing value counts as late while the alliance is being monitored, as on
+# the dashboard (``alianzas.selectors.stale_indicators``).
+MONITORED_PHASES = [Phase.MONITORING, Phase.EVALUATION]
+RECENT_EXPORTS = 5
+
+
+def format_value(value) -> str:
+    return floatformat(value, "-2") if value is not None else "—"
+
+
+def format_date(day: datetime.date | None) -> str:
+    return date_format(day, "SHORT_DATE_FORMAT") if day else "—"
+
+
+# --- What is late -------------------------------------------------------------------
+
+
+def last_ended_period(frequency: str, today: datetime.date) -> Period:
+    """The most recent period of ``frequency`` that has ended by ``today``."""
+    current = period_containing(frequency, today)
+    return period_containing(frequency, current.start - datetime.timedelta(days=1))
+
+
+def late_indicator_q(today: datetime.date) -> Q:
+    """Indicators being monitored with no value for their last ended period.
+
+    Only periods that end on or after the alliance started count; an indicator without a
+    frequency has no periods, so it is never late.
+    """
+    late = []
+    for frequency in Frequency.values:
+        period = last_ended_period(frequency, today)
+        measured = Measurement.objects.filter(
+            indicator=OuterRef("pk"), period_start__range=(period.start, period.end)
+        )
+        started = Q(objective__alliance__start_date__lte=period.end) | Q(
+            objective__alliance__start_date__isnull=True,
+            objective__alliance__created_at__date__lte=period.end,
+        )
+        late.append(Q(frequency=frequency) & started & ~Exists(measured))
+    return Q(objective__alliance__phase__in=MONITORED_PHASES) & reduce(operator.or_, late)
+
+
+def due_q(today: datetime.date) -> Q:
+    """Commitments that count for the fulfilment rate: not cancelled, and either due by
+    ``today`` or already fulfilled."""
+    return ~Q(status=CommitmentStatus.CANCELLED) & (
+        Q(due_date__lte=today) | Q(status=CommitmentStatus.FULFILLED)
+    )
+
+
+def overdue_q(today: datetime.date) -> Q:
+    return Q(status__in=OPEN_STATUSES, due_date__lt=today)
+
+
+def fulfilment_rate(fulfilled: int, due: int) -> int | None:
+    return None if not due else int(fulfilled * 100 / due)
+
+
+@dataclass
+class LateIndicator:
+    indicator: Indicator
+    period: Period
+
+
+# --- Charts ---------------------------------------------------------------------------
+
+WIDTH = 640
+HEIGHT = 260
+PLOT_LEFT = 64
+PLOT_RIGHT = 624
+PLOT_TOP = 16
+PLOT_BOTTOM = 200
+MAX_X_TICKS = 6
+Y_TICKS = 5
+LEGEND_SPACING = 140
+# A chart with a single date spans this many days on each side of it.
+SINGLE_DATE_MARGIN = 31
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    x: float
+    y: float
+    date: datetime.date
+    value: Decimal
+    cycle: int | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{format_date(self.date)}: {format_value(self.value)}"
+
+
+@dataclass(frozen=True)
+class Tick:
+    position: float
+    label: str
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    kind: str
+    label: str
+    x: int
+
+    @property
+    def text_x(self) -> int:
+        return self.x + 26
+
+
+@dataclass
+class Series:
+    """The values of one cycle, oldest first."""
+
+    cycle: int
+    selected: bool
+    points: list[ChartPoint]
+
+    @property
+    def path(self) -> str:
+        return " ".join(f"{p.x},{p.y}" for p in self.points)
+
+
+@dataclass
+class IndicatorChart:
+    indicator: Indicator
+    cycle: int
+    measurements: list[Measurement]
+    latest: Measurement | None
+    progress: int | None
+    is_late: bool = False
+    baseline: ChartPoint | None = None
+    target: ChartPoint | None = None
+    target_y: float | None = None
+    series: list[Series] = field(default_factory=list)
+    x_ticks: list[Tick] = field(default_factory=list)
+    y_ticks: list[Tick] = field(default_factory=list)
+
+    width = WIDTH
+    height = HEIGHT
+    plot_left = PLOT_LEFT
+    plot_right = PLOT_RIGHT
+    plot_top = PLOT_TOP
+    plot_bottom = PLOT_BOTTOM
+
+    @property
+    def has_chart(self) -> bool:
+        return bool(self.baseline or self.target or self.series)
+
+    @property
+    def selected_series(self) -> Series | None:
+        return next((s for s in self.series if s.selected), None)
+
+    @property
+    def other_series(self) -> list[Series]:
+        return [s for s in self.series if not s.selected]
+
+    y_label_x = PLOT_LEFT - 8
+    x_label_y = PLOT_BOTTOM + 20
+    x_tick_end = PLOT_BOTTOM + 5
+    legend_y = HEIGHT - 14
+
+    @property
+    def legend(self) -> list[LegendItem]:
+        """What the chart shows, left to right below it."""
+        items = []
+        if self.selected_series:
+            items.append(("selected", _("Cycle %(number)s") % {"number": self.cycle}))
+        if self.other_series:
+            items.append(("other", _("Other cycles")))
+        if self.baseline:
+            items.append(("baseline", _("Baseline")))
+        if self.target or self.target_y is not None:
+            items.append(("target", _("Target")))
+        return [
+            LegendItem(kind, label, PLOT_LEFT + index * LEGEND_SPACING)
+            for index, (kind, label) in enumerate(items)
+        ]
+
+    @property
+    def description(self) -> str:
+        """The chart in words, for screen readers and as its text alternative."""
+        i = self.indicator
+        parts = []
+        if i.baseline_value is not None:
+            parts.append(
+                _("Baseline: %(value)s %(unit)s (%(date)s).")
+                % {
+                    "value": format_value(i.baseline_value),
+                    "unit": i.unit,
+                    "date": format_date(i.baseline_date),
+                }
+            )
+        if i.target_value is not None:
+            parts.append(
+                _("Target: %(value)s %(unit)s by %(date)s.")
+                % {
+                    "value": format_value(i.target_value),
+                    "unit": i.unit,
+                    "date": format_date(i.target_date),
+                }
+            )
+        count = len(self.measurements)
+        if count:
+            parts.append(
+                ngettext("%(count)s value reported;", "%(count)s values reported;", count)
+                % {"count": count}
+            )
+            parts.append(
+                _("latest: %(value)s %(unit)s (period ending %(date)s).")
+                % {
+                    "value": format_value(self.latest.value),
+                    "unit": i.unit,
+                    "date": format_date(self.latest.period_end),
+                }
+            )
+        else:
+            parts.append(_("No values reported yet."))
+        if self.progress is not None:
+            parts.append(_("Progress: %(progress)s%%.") % {"progress": self.progress})
+        return " ".join(parts)
+
+
+def _scale(value: float, low: float, high: float, out_low: float, out_high: float) -> float:
+    if high == low:
+        return round((out_low + out_high) / 2, 1)
+    return round(out_low + (value - low) / (high - low) * (out_high - out_low), 1)
+
+
+def _nice_step(span: Decimal) -> Decimal:
+    """A round step (1, 2, 2.5 or 5 times a power of ten) giving about ``Y_TICKS`` ticks."""
+    raw = span / (Y_TICKS - 1)
+    power = Decimal(10) ** math.floor(math.log10(raw))
+    for factor in (1, 2, Decimal("2.5"), 5, 10):
+        if raw <= factor * power:
+            return factor * power
+    return 10 * power  # pragma: no cover - the loop always returns
+
+
+def _value_domain(values: list[Decimal]) -> tuple[Decimal, Decimal, Decimal]:
+    """The lowest and highest value of the axis, widened to round numbers, and its step."""
+    low, high = min(values), max(values)
+    if low == high:
+        margin = abs(low) / 10 if low else Decimal(1)
+        low, high = low - margin, high + margin
+    step = _nice_step(high - low)
+    return math.floor(low / step) * step, math.ceil(high / step) * step, step
+
+
+def _date_domain(dates: list[datetime.date]) -> tuple[datetime.date, datetime.date]:
+    first, last = min(dates), max(dates)
+    if first == last:
+        margin = datetime.timedelta(days=SINGLE_DATE_MARGIN)
+        return first - margin, last + margin
+    return first, last
+
+
+def _x_ticks(first: datetime.date, last: datetime.date, to_x) -> list[Tick]:
+    """The first day of each year within the chart, or its two ends if it spans no new year."""
+    years = [datetime.date(year, 1, 1) for year in range(first.year + 1, last.year + 1)]
+    if len(years) < 2:
+        return [Tick(to_x(first), format_date(first)), Tick(to_x(last), format_date(last))]
+    step = math.ceil(len(years) / MAX_X_TICKS)
+    return [Tick(to_x(day), str(day.year)) for day in years[::step]]
+
+
+def indicator_chart(
+    indicator: Indicator,
+    measurements: list[Measurement],
+    cycle: int,
+    *,
+    is_late: bool = False,
+) -> IndicatorChart:
+    """The chart of one indicator: baseline, values of every cycle (``cycle``'s stand out)
+    and target, placed on one time axis (x) and one value axis (y, higher values up)."""
+    measurements = sorted(measurements, key=lambda m: (m.period_end, m.period_start, m.pk))
+    latest = max(measurements, key=lambda m: m.period_start, default=None)
+    chart = IndicatorChart(
+        indicator=indicator,
+        cycle=cycle,
+        measurements=measurements,
+        latest=latest,
+        progress=IndicatorRow(indicator, latest).progress,
+        is_late=is_late,
+    )
+    has_baseline = indicator.baseline_value is not None and indicator.baseline_date is not None
+    has_target = indicator.target_value is not None and indicator.target_date is not None
+    dates = [m.period_end for m in measurements]
+    dates += [indicator.baseline_date] if has_baseline else []
+    dates += [indicator.target_date] if has_target else []
+    if not dates:
+        return chart
+    values = [m.value for m in measurements]
+    values += [v for v in (indicator.baseline_value, indicator.target_value) if v is not None]
+    first, last = _date_domain(dates)
+    low, high, step = _value_domain(values)
+    span = (last - first).days
+
+    def to_x(day: datetime.date) -> float:
+        return _scale((day - first).days, 0, span, PLOT_LEFT, PLOT_RIGHT)
+
+    def to_y(value: Decimal) -> float:
+        return _scale(float(value), float(low), float(high), PLOT_BOTTOM, PLOT_TOP)
+
+    def point(day, value, cycle=None) -> ChartPoint:
+        return ChartPoint(to_x(day), to_y(value), day, value, cycle)
+
+    if has_baseline:
+        chart.baseline = point(indicator.baseline_date, indicator.baseline_value)
+    if has_target:
+        chart.target = point(indicator.target_date, indicator.target_value)
+    if indicator.target_value is not None:
+        chart.target_y = to_y(indicator.target_value)
+    by_cycle: dict[int, list[ChartPoint]] = defaultdict(list)
+    for m in measurements:
+        by_cycle[m.cycle].append(point(m.period_end, m.value, m.cycle))
+    chart.series = [
+        Series(number, number == cycle, points) for number, points in sorted(by_cycle.items())
+    ]
+    chart.x_ticks = _x_ticks(first, last, to_x)
+    decimals = max(0, -step.normalize().as_tuple().exponent)
+    ticks = (low + step * n for n in range(int((high - low) / step) + 1))
+    chart.y_ticks = [Tick(to_y(value), floatformat(value, f"-{decimals}")) for value in ticks]
+    return chart
+
+
+# --- Fulfilment of commitments ------------------------------------------------------
+
+BAR_WIDTH = 240
+
+
+@dataclass
+class Fulfilment:
+    """Pledged against delivered for one actor, one kind or the whole alliance."""
+
+    label: str
+    key: str | int | None = None
+    commitments: int = 0
+    fulfilled: int = 0
+    pledged: Decimal = Decimal(0)
+    delivered: Decimal = Decimal(0)
+    progress_sum: int = 0
+    pledged_width: float = 0
+    delivered_width: float = 0
+
+    def add(self, row: dict) -> None:
+        self.commitments += row["commitments"]
+        self.fulfilled += row["fulfilled"]
+        self.pledged += row["pledged"] or 0
+        self.delivered += row["delivered"] or 0
+        self.progress_sum += row["progress_sum"] or 0
+
+    @property
+    def average_progress(self) -> int | None:
+        return round(self.progress_sum / self.commitments) if self.commitments else None
+
+    @property
+    def rate(self) -> int | None:
+        return fulfilment_rate(self.fulfilled, self.commitments)
+
+
+@dataclass
+class FulfilmentTable:
+    rows: list[Fulfilment]
+    total: Fulfilment
+    # "value" when the bars compare soles; "count" when no commitment has a value.
+    basis: str = "value"
+    bar_width = BAR_WIDTH
+
+
+def _with_bars(rows: list[Fulfilment], total: Fulfilment) -> FulfilmentTable:
+    by_value = any(row.pledged for row in rows)
+    table = FulfilmentTable(rows, total, "value" if by_value else "count")
+    top = max((row.pledged if by_value else row.commitments for row in rows), default=0)
+    for row in rows:
+        pledged, delivered = (
+            (row.pledged, row.delivered) if by_value else (row.commitments, row.fulfilled)
+        )
+        row.pledged_width = _scale(float(pledged), 0, float(top or 1), 0, BAR_WIDTH)
+        row.delivered_width = _scale(float(delivered), 0, float(top or 1), 0, BAR_WIDTH)
+    return table
+
+
+def _actor_label(name: str, acronym: str) -> str:
+    return f"{name} ({acronym})" if acronym else name
+
+
+def fulfilment(alliance: Alliance, cycle: int) -> tuple[FulfilmentTable, FulfilmentTable]:
+    """The commitments of ``cycle`` (cancelled ones left out) by actor and by kind, in one
+    query grouped by both."""
+    rows = (
+        Commitment.objects.filter(alliance=alliance, cycle=cycle)
+        .exclude(status=CommitmentStatus.CANCELLED)
+        .values("actor_id", "actor__name", "actor__acronym", "kind")
+        .annotate(
+            commitments=Count("pk"),
+            fulfilled=Count("pk", filter=Q(status=CommitmentStatus.FULFILLED)),
+            pledged=Sum("value_pen"),
+            delivered=Sum("value_pen", filter=Q(status=CommitmentStatus.FULFILLED)),
+            progress_sum=Sum("progress"),
+        )
+        .order_by("actor__name", "actor_id", "kind")
+    )
+    actors: dict[int, Fulfilment] = {}
+    kinds = {kind: Fulfilment(str(label), kind) for kind, label in CommitmentKind.choices}
+    total = Fulfilment(_("All actors"))
+    for row in rows:
+        actor = actors.setdefault(
+            row["actor_id"],
+            Fulfilment(_actor_label(row["actor__name"], row["actor__acronym"]), row["actor_id"]),
+        )
+        actor.add(row)
+        kinds[row["kind"]].add(row)
+        total.add(row)
+    by_kind = [kind for kind in kinds.values() if kind.commitments]
+    return _with_bars(list(actors.values()), total), _with_bars(by_kind, total)
+
+
+# --- One alliance -------------------------------------------------------------------
+
+
+@dataclass
+class AllianceMonitoring:
+    cycle: int
+    charts: list[IndicatorChart]
+    by_actor: FulfilmentTable
+    by_kind: FulfilmentTable
+    overdue: list[Commitment]
+    late_indicators: list[LateIndicator]
+    exports: list[Export] = field(default_factory=list)
+
+
+def alliance_monitoring(
+    alliance: Alliance, cycle: int, *, user=None, today: datetime.date | None = None
+) -> AllianceMonitoring:
+    """Everything the monitoring page shows, in four queries whatever the number of
+    indicators, values and commitments (five with ``user``'s recent exports)."""
+    today = today or timezone.localdate()
+    indicators = list(
+        Indicator.objects.filter(objective__alliance=alliance)
+        .select_related("objective", "responsible_actor")
+        .annotate(
+            is_late=Case(
+                When(late_indicator_q(today), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .order_by("objective__position", "objective_id", "pk")
+    )
+    measurements: dict[int, list[Measurement]] = defaultdict(list)
+    for measurement in Measurement.objects.filter(indicator__objective__alliance=alliance).only(
+        "pk", "indicator_id", "cycle", "period_start", "period_end", "value"
+    ):
+        measurements[measurement.indicator_id].append(measurement)
+    charts = [indicator_chart(i, measurements[i.pk], cycle, is_late=i.is_late) for i in indicators]
+    late = [
+        LateIndicator(i, last_ended_period(i.frequency, today)) for i in indicators if i.is_late
+    ]
+    by_actor, by_kind = fulfilment(alliance, cycle)
+    overdue = list(
+        Commitment.objects.filter(overdue_q(today), alliance=alliance)
+        .select_related("actor")
+        .order_by("due_date", "pk")
+    )
+    for commitment in overdue:
+        commitment.days_late = (today - commitment.due_date).days
+    exports = []
+    if user is not None:
+        exports = list(
+            Export.objects.filter(alliance=alliance, requested_by=user).order_by(
+                "-created_at", "-pk"
+            )[:RECENT_EXPORTS]
+        )
+    return AllianceMonitoring(cycle, charts, by_actor, by_kind, overdue, late, exports)
+
+
+# --- The portfolio ------------------------------------------------------------------
+
+
+def _count(rows: QuerySet, outer: str):
+    counts = rows.filter(**{outer: OuterRef("pk")}).order_by().values(outer)
+    counts = counts.annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+
+
+def portfolio_rows(
+    alliances: QuerySet[Alliance], today: datetime.date | None = None
+) -> QuerySet[Alliance]:
+    """Annotate each alliance with the portfolio's figures: commitments of its current cycle
+    due and fulfilled, the fulfilment rate, overdue commitments (any cycle) and late
+    indicators. Subqueries, so one query for a whole page."""
+    today = today or timezone.localdate()
+    current_cycle = Commitment.objects.filter(cycle=OuterRef("cycle"))
+    return alliances.annotate(
+        due_count=_count(current_cycle.filter(due_q(today)), "alliance"),
+        fulfilled_count=_count(current_cycle.filter(status=CommitmentStatus.FULFILLED), "alliance"),
+        overdue_count=_count(Commitment.objects.filter(overdue_q(today)), "alliance"),
+        late_indicator_count=_count(
+            Indicator.objects.filter(late_indicator_q(today)), "objective__alliance"
+        ),
+    ).annotate(
+        fulfilment_rate=Case(
+            When(due_count__gt=0, then=F("fulfilled_count") * 100 / F("due_count")),
+            default=None,
+            output_field=IntegerField(),
+        )
+    )
+
+
+@dataclass
+class PhaseCount:
+    phase: str
+    label: str
+    count: int
+    width: float = 0
+
+
+@dataclass
+class PortfolioSummary:
+    alliances: int
+    phases: list[PhaseCount]
+    due: int
+    fulfilled: int
+    overdue: int
+    late_indicators: int
+    bar_width = BAR_WIDTH
+
+    @property
+    def rate(self) -> int | None:
+        return fulfilment_rate(self.fulfilled, self.due)
+
+
+def portfolio_summary(
+    alliances: QuerySet[Alliance], today: datetime.date | None = None
+) -> PortfolioSummary:
+    """The figures over all ``alliances``, in three queries."""
+    today = today or timezone.localdate()
+    counts = dict(alliances.order_by().values_list("phase").annotate(n=Count("pk")))
+    top = max(counts.values(), default=0) or 1
+    phases = [PhaseCount(phase, str(label), counts.get(phase, 0)) for phase, label in Phase.choices]
+    for phase in phases:
+        phase.width = _scale(phase.count, 0, top, 0, BAR_WIDTH)
+    ids = alliances.order_by().values("pk")
+    current_cycle = Q(cycle=F("alliance__cycle"))
+    figures = Commitment.objects.filter(alliance__in=ids).aggregate(
+        due=Count("pk", filter=current_cycle & due_q(today)),
+        fulfilled=Count("pk", filter=current_cycle & Q(status=CommitmentStatus.FULFILLED)),
+        overdue=Count("pk", filter=overdue_q(today)),
+    )
+    late = (
+        Indicator.objects.filter(objective__alliance__in=ids)
+        .filter(late_indicator_q(today))
+        .count()
+    )
+    return PortfolioSummary(
+        alliances=sum(counts.values()),
+        phases=phases,
+        due=figures["due"],
+        fulfilled=figures["fulfilled"],
+        overdue=figures["overdue"],
+        late_indicators=late,
+    )
