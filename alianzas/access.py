@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 
-from alianzas.models import Alliance, Membership
+from alianzas.models import Actor, Alliance, Indicator, Membership
 
 
 def is_administrator(user) -> bool:
@@ -102,3 +102,86 @@ def can_add_commitment(user, alliance: Alliance, actor_id: int | None = None) ->
     if can_manage_alliance(user, alliance):
         return True
     return actor_id is not None and represents(user, actor_id)
+
+
+def is_representative(user) -> bool:
+    """Whether ``user`` represents at least one actor (and so has commitments to follow)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user.actors.exists()
+
+
+def can_report_measurement(user, indicator: Indicator) -> bool:
+    """Representatives of the indicator's responsible actor, and the alliance's coordinators
+    and the administrators, report its values."""
+    if indicator.responsible_actor_id and represents(user, indicator.responsible_actor_id):
+        return True
+    return can_manage_alliance(user, indicator.objective.alliance)
+
+
+def reportable_indicator_ids(user, alliance: Alliance) -> set[int]:
+    """The indicators of ``alliance`` whose values ``user`` may report
+    (``can_report_measurement`` for all of them), in one query."""
+    if not (user.is_authenticated and user.is_active):
+        return set()
+    indicators = Indicator.objects.filter(objective__alliance=alliance)
+    if not is_administrator(user):
+        coordinated = Alliance.coordinators.through.objects.filter(
+            alliance_id=alliance.pk, user_id=user.pk
+        )
+        represented = Actor.representatives.through.objects.filter(
+            actor_id=OuterRef("responsible_actor_id"), user_id=user.pk
+        )
+        indicators = indicators.filter(Exists(coordinated) | Exists(represented))
+    return set(indicators.values_list("pk", flat=True))
+
+
+def managed_alliances(user) -> QuerySet[Alliance]:
+    """Alliances the user may manage: everything for administrators, the coordinated ones
+    for others (an EXISTS, so no duplicate rows)."""
+    alliances = Alliance.objects.all()
+    if is_administrator(user):
+        return alliances
+    if not (user.is_authenticated and user.is_active):
+        return alliances.none()
+    coordinated = Alliance.coordinators.through.objects.filter(
+        alliance_id=OuterRef("pk"), user_id=user.pk
+    )
+    return alliances.filter(Exists(coordinated))
+
+
+def can_see_portfolio(user) -> bool:
+    """The portfolio is for administrators and for whoever coordinates an alliance."""
+    if is_administrator(user):
+        return True
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return user.coordinated_alliances.exists()
+
+
+def visible_exports(user) -> QuerySet:
+    """Files are asked for by whoever may read the alliance, and only the person who asked
+    may see or download one, and only while they may still read that alliance."""
+    from seguimiento.models import Export
+
+    if not (user.is_authenticated and user.is_active):
+        return Export.objects.none()
+    return Export.objects.filter(
+        requested_by=user, alliance__in=visible_alliances(user).values("pk")
+    )
+
+
+def can_record_evaluation(user, alliance: Alliance) -> bool:
+    """The evaluation of a cycle is written by those who manage the alliance."""
+    return can_manage_alliance(user, alliance)
+
+
+def can_answer_health_check(user, alliance: Alliance, actor_id: int | None = None) -> bool:
+    """The health check is answered by the representatives of a current member actor, each
+    for their own actor (for ``actor_id`` when given, for any of theirs otherwise)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    memberships = alliance.memberships.filter(left_on__isnull=True, actor__representatives=user)
+    if actor_id is not None:
+        memberships = memberships.filter(actor_id=actor_id)
+    return memberships.exists()

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from alianzas.models import Actor, Alliance, Frequency, Indicator, Membership, Role
 from fases.lifecycle import Phase
+from fases.services import next_step
 from seguimiento.models import OPEN_STATUSES, Commitment, Measurement
 
 BOARD_COLUMN_SIZE = 8
@@ -95,13 +96,17 @@ class BoardColumn:
 def board(alliances: QuerySet[Alliance]) -> list[BoardColumn]:
     """One column per phase: how many alliances it holds and the most recently changed."""
     counts = dict(alliances.order_by().values_list("phase").annotate(n=Count("pk")))
-    ranked = (
-        with_summary(alliances)
-        .annotate(
+    # Rank on the bare rows first and summarise only the few shown: the summary's
+    # subqueries would otherwise run for every alliance in the portfolio.
+    shown = (
+        alliances.annotate(
             rank=Window(RowNumber(), partition_by=F("phase"), order_by=F("updated_at").desc())
         )
         .filter(rank__lte=BOARD_COLUMN_SIZE)
-        .order_by("phase", "rank")
+        .values_list("pk", flat=True)
+    )
+    ranked = with_summary(Alliance.objects.filter(pk__in=list(shown))).order_by(
+        "phase", "-updated_at", "pk"
     )
     by_phase: dict[str, list[Alliance]] = {}
     for alliance in ranked:
@@ -124,6 +129,15 @@ def overdue_by_alliance(alliances: QuerySet[Alliance]) -> list[dict]:
         .annotate(count=Count("pk"))
         .order_by("-count", "alliance__name")[:ATTENTION_SIZE]
     )
+
+
+def blocked_alliances(user) -> list[tuple[Alliance, object]]:
+    """The user's own alliances whose next step still lacks something: a few, most recently
+    changed first. Checking costs a few queries per alliance, so at most ATTENTION_SIZE are
+    checked."""
+    coordinated = user.coordinated_alliances.exclude(phase=Phase.CLOSED).order_by("-updated_at")
+    steps = ((alliance, next_step(alliance)) for alliance in coordinated[:ATTENTION_SIZE])
+    return [(alliance, step) for alliance, step in steps if step and step.unmet]
 
 
 def stale_indicators(alliances: QuerySet[Alliance]) -> list[Indicator]:

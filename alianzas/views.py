@@ -27,6 +27,7 @@ from alianzas.forms import (
 from alianzas.models import Actor, Alliance, Indicator, Membership, Objective
 from fases import adjustments
 from fases.services import next_step, transition_options
+from seguimiento.services import REPORTING_PHASES
 
 PAGE_SIZE = 25
 
@@ -101,19 +102,10 @@ def dashboard(request):
         "columns": selectors.board(alliances),
         "overdue": selectors.overdue_by_alliance(alliances),
         "stale_indicators": selectors.stale_indicators(alliances),
-        "blocked": blocked_alliances(request.user),
+        "blocked": selectors.blocked_alliances(request.user),
         "can_create": access.can_create_alliance(request.user),
     }
     return render(request, "alianzas/dashboard.html", context)
-
-
-def blocked_alliances(user) -> list[tuple[Alliance, object]]:
-    """The user's own alliances whose next step still lacks something (a few, most recent)."""
-    coordinated = user.coordinated_alliances.exclude(phase="closed").order_by("-updated_at")
-    steps = (
-        (alliance, next_step(alliance)) for alliance in coordinated[: selectors.ATTENTION_SIZE]
-    )
-    return [(alliance, step) for alliance, step in steps if step and step.unmet]
 
 
 @login_required
@@ -143,6 +135,7 @@ def alliance_detail(request, pk):
     memberships = alliance.memberships.select_related("actor").order_by(
         "left_on", "joined_on", "pk"
     )
+    represented_actor_ids = set(request.user.actors.values_list("pk", flat=True))
     context = {
         "nav": "alliances",
         "alliance": alliance,
@@ -153,8 +146,14 @@ def alliance_detail(request, pk):
         "next_step": next_step(alliance),
         "options": transition_options(alliance, request.user),
         "history": alliance.phase_changes.select_related("user").order_by("-created_at", "-pk"),
-        "represented_actor_ids": set(request.user.actors.values_list("pk", flat=True)),
-        "current_evaluation": alliance.evaluations.filter(cycle=alliance.cycle).first(),
+        "represented_actor_ids": represented_actor_ids,
+        # The navigation's “My commitments” link, known here without asking again.
+        "is_representative": bool(represented_actor_ids),
+        "reportable_indicator_ids": (
+            access.reportable_indicator_ids(request.user, alliance)
+            if alliance.phase in REPORTING_PHASES
+            else set()
+        ),
     }
     return render(request, "alianzas/alliance_detail.html", context)
 

@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "seguimiento.nav.navigation",
             ],
         },
     },
@@ -210,6 +211,33 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # `make run`: a broker kept in files under var/, so a worker with embedded beat sends
+    # the periodic reminders with no server installed, and queued mail survives a restart.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(VAR_DIR / "celery" / "queue"),
+        "data_folder_out": str(VAR_DIR / "celery" / "queue"),
+        "control_folder": str(VAR_DIR / "celery" / "control"),
+    }
+    for _folder in CELERY_BROKER_TRANSPORT_OPTIONS.values():
+        Path(_folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+
+# --- Reminders (seguimiento.reminders) --------------------------------------------
+# Links in e-mails are absolute: the address people reach the application at.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+# Celery beat runs the sweep this often; a sweep still queued when the next is due expires.
+REMINDER_SWEEP_SECONDS = int(env("REMINDER_SWEEP_SECONDS", "300"))
+CELERY_BEAT_SCHEDULE = {
+    "sweep-reminders": {
+        "task": "seguimiento.sweep_reminders",
+        "schedule": REMINDER_SWEEP_SECONDS,
+        "options": {"expires": REMINDER_SWEEP_SECONDS},
+    },
+}
+# A refused or unreachable mail server is retried after 1, 2, 4, 8 and 16 minutes.
+REMINDER_RETRY_DELAY = 60
+REMINDER_SEND_MAX_RETRIES = 5
 
 # --- Security (production) --------------------------------------------------
 if PRODUCTION:

@@ -3,7 +3,9 @@
 from importlib import import_module
 
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from tests.factories import (
     ActorFactory,
@@ -20,6 +22,40 @@ def _required_services(request):
     if request.node.get_closest_marker("postgres"):
         request.getfixturevalue("django_db_setup")
         require_service(connection.vendor == "postgresql", "PostgreSQL")
+
+
+pytest_plugins = ["tests.browser"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request in English leaves English active in the thread; every test starts in the
+    default language, as every process does."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        # Without these, Chromium tries to reach Google's services from a closed network.
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "es-PE", "timezone_id": "America/Lima"}
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -211,3 +211,69 @@ class ExportFactory(factory.django.DjangoModelFactory):
     alliance = factory.SubFactory(AllianceFactory)
     kind = Export.Kind.COMMITMENTS_CSV
     requested_by = factory.SubFactory(UserFactory)
+
+
+def full_ratings(score: int = 4, note: str = "") -> dict[str, tuple[int, str]]:
+    """Every evaluation criterion rated ``score`` (with ``note``), as ``record_evaluation``
+    and its form take them."""
+    from fases.criteria import EVALUATION_CRITERIA
+
+    return {criterion.value: (score, note) for criterion in EVALUATION_CRITERIA}
+
+
+def evaluation_form_data(decision: str, findings: str, score: int = 4, **extra) -> dict:
+    """What the evaluation form posts: the decision, the findings and every criterion."""
+    from fases.criteria import EVALUATION_CRITERIA
+
+    data = {"decision": decision, "findings": findings, "lessons_learned": ""}
+    for criterion in EVALUATION_CRITERIA:
+        data[criterion.value] = str(score)
+        data[f"{criterion.value}_note"] = ""
+    data.update(extra)
+    return data
+
+
+# --- Reminders (models named by label: this block only appends) ---------------------
+
+
+class ReminderPolicyFactory(factory.django.DjangoModelFactory):
+    """An alliance's own policy; the fields left out inherit the global one."""
+
+    class Meta:
+        model = "seguimiento.ReminderPolicy"
+
+    alliance = factory.SubFactory(AllianceFactory)
+    first_notice_days = 10
+
+
+class OutgoingMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "seguimiento.OutgoingMessage"
+
+    recipient = factory.SubFactory(UserFactory)
+    address = factory.LazyAttribute(lambda m: m.recipient.email)
+    subject = "Alianzas: 1 recordatorio"
+    text = "Un compromiso vencido."
+    html = "<p>Un compromiso vencido.</p>"
+    status = "sent"
+    attempts = 1
+
+
+class ReminderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "seguimiento.Reminder"
+
+    recipient = factory.SubFactory(UserFactory)
+    rule = "commitment_overdue"
+    alliance = factory.SubFactory(AllianceFactory)
+    object_id = factory.Sequence(lambda n: n + 1)
+    period = "2026-03-01"
+
+
+class EmailOptOutFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "seguimiento.EmailOptOut"
+        django_get_or_create = ("user", "rule")
+
+    user = factory.SubFactory(UserFactory)
+    rule = "weekly_digest"

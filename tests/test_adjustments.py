@@ -16,6 +16,7 @@ from tests.factories import (
     ActorFactory,
     AllianceFactory,
     ObjectiveFactory,
+    full_ratings,
     measure_every_indicator,
     ready_for_implementation,
 )
@@ -200,7 +201,11 @@ def test_after_reformulating_the_design_is_open_again(coordinator, implementing)
     measure_every_indicator(implementing)
     change_phase(alliance=implementing, transition="start_evaluation", user=coordinator)
     record_evaluation(
-        alliance=implementing, user=coordinator, decision="reformulate", findings="Rediseñar."
+        alliance=implementing,
+        user=coordinator,
+        decision="reformulate",
+        findings="Rediseñar.",
+        ratings=full_ratings(),
     )
     change_phase(alliance=implementing, transition="reformulate", user=coordinator)
     objective = implementing.objectives.get()
@@ -223,3 +228,44 @@ def test_the_alliance_page_shows_the_adjustment(as_coordinator, implementing, co
     assert 'id="adjustments"' in text
     assert "Objetivo ajustado" in text
     assert "Lluvias intensas." in text
+
+
+def test_changing_a_commitment_after_identification_is_an_adjustment(as_coordinator, implementing):
+    commitment = implementing.commitments.first()
+    url = reverse("seguimiento:commitment_edit", args=[implementing.pk, commitment.pk])
+    data = {
+        "actor": commitment.actor_id,
+        "description": commitment.description,
+        "kind": commitment.kind,
+        "value_pen": "90000.00",
+        "due_date": "2027-03-31",
+    }
+    refused = as_coordinator.post(url, data)
+    assert refused.status_code == 200
+    commitment.refresh_from_db()
+    assert commitment.value_pen == Decimal("150000.00")
+
+    as_coordinator.post(url, {**data, "adjustment-reason": "budget_realignment"})
+    commitment.refresh_from_db()
+    assert commitment.value_pen == Decimal("90000.00")
+    adjustment = Adjustment.objects.get()
+    assert adjustment.subject == "commitment"
+    assert adjustment.changes == {
+        "value_pen": ["150000.00", "90000.00"],
+        "due_date": ["2026-12-31", "2027-03-31"],
+    }
+
+
+def test_a_new_commitment_in_a_later_phase_is_not_an_adjustment(as_coordinator, implementing):
+    member = implementing.memberships.first().actor
+    response = as_coordinator.post(
+        reverse("seguimiento:commitment_create", args=[implementing.pk]),
+        {
+            "actor": member.pk,
+            "description": "Nuevo aporte",
+            "kind": "technical",
+            "due_date": "2027-01-31",
+        },
+    )
+    assert response.status_code == 302
+    assert not Adjustment.objects.exists()

@@ -25,12 +25,16 @@ from tests.factories import (
     AdjustmentFactory,
     AllianceFactory,
     CommitmentFactory,
+    EmailOptOutFactory,
     EvaluationFactory,
     ExportFactory,
     HealthCheckFactory,
     IndicatorFactory,
     MembershipFactory,
     ObjectiveFactory,
+    OutgoingMessageFactory,
+    ReminderFactory,
+    ReminderPolicyFactory,
     measure_every_indicator,
     ready_for_implementation,
 )
@@ -141,6 +145,11 @@ def populate(count: int, user) -> None:
         AdjustmentFactory(alliance=alliance, user=user)
         HealthCheckFactory(alliance=alliance, actor=alliance.memberships.first().actor)
         ExportFactory(alliance=alliance, requested_by=user)
+        ReminderPolicyFactory(alliance=alliance)
+        ReminderFactory(
+            recipient=user, alliance=alliance, message=OutgoingMessageFactory(recipient=user)
+        )
+        EmailOptOutFactory(user=user)
 
 
 @pytest.fixture

@@ -2,85 +2,17 @@
 builds an alliance from nothing and starts its implementation; an outsider cannot see it;
 the pages pass axe-core's serious and critical checks and fit a 360 px screen."""
 
-import os
-from pathlib import Path
-
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from alianzas.models import Alliance
 from fases.lifecycle import Phase
+from tests.browser import assert_accessible, sign_in
 from tests.factories import ActorFactory, AllianceFactory, MembershipFactory, UserFactory
-from tests.support import require_service
 
-CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "clave-segura-2026"
-
-pytestmark = pytest.mark.django_db(transaction=True)
-
-# Playwright's sync API keeps an event loop in the main thread for the whole session, and
-# Django refuses ORM calls (the tests' own, and the database set-up) next to one. These calls
-# are synchronous and safe; only browser tests ever run such a loop.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {
-        **browser_type_launch_args,
-        "executable_path": CHROMIUM,
-        # Without these, Chromium tries to reach Google's services from a closed network.
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-        ],
-    }
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "locale": "es-PE", "timezone_id": "America/Lima"}
-
-
-@pytest.fixture(autouse=True)
-def _browser_available():
-    require_service(Path(CHROMIUM).exists(), "Chromium at /usr/bin/chromium")
-
-
-@pytest.fixture(autouse=True)
-def _fail_fast(page):
-    page.set_default_timeout(10_000)
-
-
-@pytest.fixture
-def screenshots(pytestconfig) -> Path:
-    folder = Path(pytestconfig.getoption("--output")) / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def sign_in(page, live_server, username):
-    page.goto(live_server.url + reverse("login"))
-    page.get_by_label("Nombre de usuario").fill(username)
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Iniciar sesión").click()
-    expect(page.get_by_role("heading", name="Mis alianzas")).to_be_visible()
-
-
-def assert_accessible(page, where):
-    results = Axe().run(page)
-    serious = [
-        (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert not serious, f"axe-core on {where}: {serious}"
+# Every test here runs in Chromium (tests/browser.py): skipped without it, failed under CI.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("browser_page")]
 
 
 def register_actor(page, name, sector, ruc=""):
@@ -97,6 +29,7 @@ def register_actor(page, name, sector, ruc=""):
 
 def open_inline_form(page, link_name):
     """Click a link that opens its form in place (htmx) and wait for the form."""
+    page.wait_for_load_state("load")  # htmx is ready
     page.get_by_role("link", name=link_name).first.click()
     expect(page.get_by_role("button", name="Guardar")).to_be_visible()
 

@@ -5,14 +5,12 @@ import os
 import time
 
 import pytest
-import redis
-from celery.contrib.testing.worker import start_worker
 from celery.result import EagerResult
 
 from alianzas.models import Alliance
 from config.celery import app
 from tests.factories import AllianceFactory
-from tests.support import require_service
+from tests.support import worker_on_redis
 
 pytestmark = [
     pytest.mark.postgres,
@@ -29,19 +27,8 @@ def rename_alliance(alliance_id: int, name: str) -> None:
 
 @pytest.fixture
 def redis_worker():
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-        available = True
-    except redis.RedisError:
-        available = False
-    require_service(available, f"Redis at {REDIS_URL}")
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    app.conf.update(broker_url=REDIS_URL, task_always_eager=False)
-    try:
-        with start_worker(app, perform_ping_check=False, shutdown_timeout=10):
-            yield
-    finally:
-        app.conf.update(saved)
+    with worker_on_redis(REDIS_URL):
+        yield
 
 
 def test_a_worker_runs_a_task_queued_through_redis(redis_worker):

@@ -6,16 +6,22 @@ a user may not see answer 404, never 403, so their existence is not revealed.
 """
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from alianzas.models import Role
+from seguimiento.reminders import unsubscribe_token
+from seguimiento.services import log_progress
 from tests.factories import (
     ActorFactory,
     AllianceFactory,
     CommitmentFactory,
+    ExportFactory,
     IndicatorFactory,
+    MeasurementFactory,
     MembershipFactory,
     ObjectiveFactory,
+    ReminderFactory,
     UserFactory,
 )
 
@@ -67,10 +73,39 @@ EXPECTED = {
     "alianzas:actor_create": ("get", OPEN_TO_SIGNED_IN),
     # The member actor: its representatives and its alliance's coordinators edit it.
     "alianzas:actor_edit": ("get", statuses(LOGIN, 403, 200, 403, 200, 200)),
+    # Representatives follow their actor's commitments and report its indicator's values
+    # (the world's member actor is the indicator's responsible actor); evidence downloads
+    # go to whoever may read the alliance.
+    "seguimiento:my_commitments": ("get", OPEN_TO_SIGNED_IN),
+    "seguimiento:commitment_detail": ("get", ALLIANCE_READERS),
+    "seguimiento:log_progress": ("get", ALLIANCE_READERS),
+    "seguimiento:indicator_history": ("get", ALLIANCE_READERS),
+    "seguimiento:report_measurement": ("get", ALLIANCE_READERS),
+    "seguimiento:update_evidence": ("get", ALLIANCE_READERS),
+    "seguimiento:measurement_evidence": ("get", ALLIANCE_READERS),
     # --- hook: representatives' pages (commitments, measurements, evidence) ---
+    "seguimiento:monitoring": ("get", ALLIANCE_READERS),
+    # Coordinators (of any alliance) and administrators; nothing to hide, so 403.
+    "seguimiento:portfolio": ("get", statuses(LOGIN, 403, 403, 200, 200, 200)),
+    # Readers of the alliance ask for files; each then goes to its own export's page.
+    "seguimiento:export_create": ("post", statuses(LOGIN, 404, 302, 404, 302, 302)),
+    # The world's export was asked for by the coordinator: nobody else sees it.
+    "seguimiento:export_detail": ("get", statuses(LOGIN, 404, 404, 404, 200, 404)),
+    "seguimiento:export_download": ("get", statuses(LOGIN, 404, 404, 404, 200, 404)),
     # --- hook: monitoring, portfolio and exports ---
+    # Any reader of the alliance reads an evaluation (the world's alliance is in its cycle 1).
+    "fases:evaluation_detail": ("get", ALLIANCE_READERS),
+    # The health check is answered by the member actors' representatives only.
+    "fases:health_check": ("get", statuses(LOGIN, 404, 200, 404, 403, 403)),
     # --- hook: evaluation and health check ---
     # --- hook: adjustments ---
+    # Reminders: each person's own (someone else's answers 404, even to administrators);
+    # the opt-out link in the e-mails is the credential, so it needs no sign-in.
+    "seguimiento:notifications": ("get", OPEN_TO_SIGNED_IN),
+    "seguimiento:reminder_read": ("post", statuses(LOGIN, 404, 302, 404, 404, 404)),
+    "seguimiento:reminders_read_all": ("post", statuses(LOGIN, 302, 302, 302, 302, 302)),
+    "seguimiento:reminder_preferences": ("get", OPEN_TO_SIGNED_IN),
+    "seguimiento:reminder_unsubscribe": ("get", PUBLIC),
     "login": ("get", PUBLIC),
     "logout": ("post", statuses(302, 302, 302, 302, 302, 302)),
     "password_change": ("get", statuses(LOGIN, 200, 200, 200, 200, 200)),
@@ -106,11 +141,24 @@ def world(coordinator, member_representative, outsider_representative, administr
     member = ActorFactory(representatives=[member_representative])
     membership = MembershipFactory(alliance=alliance, actor=member, role=Role.LEADER)
     objective = ObjectiveFactory(alliance=alliance)
-    indicator = IndicatorFactory(objective=objective)
+    indicator = IndicatorFactory(objective=objective, responsible_actor=member, frequency="annual")
     commitment = CommitmentFactory(alliance=alliance, actor=member)
+    update = log_progress(
+        commitment=commitment,
+        user=member_representative,
+        progress=10,
+        evidence=SimpleUploadedFile("avance.pdf", b"%PDF-1.4\n%%EOF\n"),
+    )
+    measurement = MeasurementFactory(
+        indicator=indicator,
+        evidence=SimpleUploadedFile("medicion.pdf", b"%PDF-1.4\n%%EOF\n"),
+        evidence_name="medicion.pdf",
+    )
     ActorFactory(representatives=[outsider_representative])
     other_coordinator = UserFactory(username="coordinador-otra")
     AllianceFactory(coordinators=[other_coordinator])
+    export = ExportFactory(alliance=alliance, requested_by=coordinator, status="done", progress=100)
+    export.file.save("informe.csv", SimpleUploadedFile("informe.csv", b"ID\n"))
     return {
         "users": {
             "anonymous": None,
@@ -126,9 +174,16 @@ def world(coordinator, member_representative, outsider_representative, administr
             "objective_pk": objective.pk,
             "indicator_pk": indicator.pk,
             "commitment_pk": commitment.pk,
+            "update_pk": update.pk,
+            "measurement_pk": measurement.pk,
             "transition": "start_implementation",
+            "cycle": 1,
+            "export_pk": export.pk,
+            "kind": "report_pdf",
             "uidb64": "MQ",
             "token": "no-es-un-token",
+            "reminder_pk": ReminderFactory(recipient=member_representative, alliance=alliance).pk,
+            "optout_token": unsubscribe_token(member_representative.pk, ["commitment_overdue"]),
         },
         "actor_pk": member.pk,
     }

@@ -28,6 +28,7 @@ from tests.factories import (
     MembershipFactory,
     ObjectiveFactory,
     UserFactory,
+    full_ratings,
     measure_every_indicator,
     ready_for_implementation,
 )
@@ -189,6 +190,7 @@ class TestContinuity:
             user=coordinator,
             decision=Evaluation.Decision.REFORMULATE,
             findings="El diseño no respondió al contexto.",
+            ratings=full_ratings(),
         )
         with pytest.raises(PhaseChangeError) as refusal:
             change_phase(
@@ -202,7 +204,11 @@ class TestContinuity:
     def test_continue_starts_a_new_cycle_in_implementation(self, evaluating_alliance, coordinator):
         old_commitments = set(evaluating_alliance.commitments.values_list("pk", flat=True))
         record_evaluation(
-            alliance=evaluating_alliance, user=coordinator, decision="continue", findings="Bien."
+            alliance=evaluating_alliance,
+            user=coordinator,
+            decision="continue",
+            findings="Bien.",
+            ratings=full_ratings(),
         )
         change = change_phase(
             alliance=evaluating_alliance, transition="continue_cycle", user=coordinator
@@ -225,7 +231,11 @@ class TestContinuity:
         self, evaluating_alliance, coordinator
     ):
         record_evaluation(
-            alliance=evaluating_alliance, user=coordinator, decision="reformulate", findings="."
+            alliance=evaluating_alliance,
+            user=coordinator,
+            decision="reformulate",
+            findings=".",
+            ratings=full_ratings(),
         )
         change_phase(alliance=evaluating_alliance, transition="reformulate", user=coordinator)
         assert (evaluating_alliance.phase, evaluating_alliance.cycle) == (Phase.IDENTIFICATION, 2)
@@ -234,7 +244,11 @@ class TestContinuity:
 
     def test_close_ends_the_lifecycle(self, evaluating_alliance, coordinator):
         record_evaluation(
-            alliance=evaluating_alliance, user=coordinator, decision="close", findings="Cumplida."
+            alliance=evaluating_alliance,
+            user=coordinator,
+            decision="close",
+            findings="Cumplida.",
+            ratings=full_ratings(),
         )
         change_phase(alliance=evaluating_alliance, transition="close", user=coordinator)
         assert evaluating_alliance.phase == Phase.CLOSED
@@ -250,16 +264,28 @@ class TestContinuity:
     def test_evaluation_only_during_evaluation_phase(self, ready_alliance, coordinator):
         with pytest.raises(PhaseChangeError):
             record_evaluation(
-                alliance=ready_alliance, user=coordinator, decision="close", findings="."
+                alliance=ready_alliance,
+                user=coordinator,
+                decision="close",
+                findings=".",
+                ratings=full_ratings(),
             )
         assert not Evaluation.objects.exists()
 
     def test_a_second_evaluation_corrects_the_first(self, evaluating_alliance, coordinator):
         record_evaluation(
-            alliance=evaluating_alliance, user=coordinator, decision="close", findings="a"
+            alliance=evaluating_alliance,
+            user=coordinator,
+            decision="close",
+            findings="a",
+            ratings=full_ratings(),
         )
         record_evaluation(
-            alliance=evaluating_alliance, user=coordinator, decision="continue", findings="b"
+            alliance=evaluating_alliance,
+            user=coordinator,
+            decision="continue",
+            findings="b",
+            ratings=full_ratings(),
         )
         assert Evaluation.objects.get().decision == "continue"
 
@@ -370,7 +396,11 @@ class TestIntegrity:
 
     def test_history_is_kept_in_order_across_cycles(self, evaluating_alliance, coordinator):
         record_evaluation(
-            alliance=evaluating_alliance, user=coordinator, decision="continue", findings="."
+            alliance=evaluating_alliance,
+            user=coordinator,
+            decision="continue",
+            findings=".",
+            ratings=full_ratings(),
         )
         change_phase(alliance=evaluating_alliance, transition="continue_cycle", user=coordinator)
         history = list(

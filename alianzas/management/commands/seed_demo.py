@@ -22,7 +22,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,6 +42,7 @@ from alianzas.models import (
     User,
 )
 from alianzas.validators import ruc_check_digit
+from fases.criteria import EVALUATION_CRITERIA
 from fases.lifecycle import Phase
 from fases.models import Evaluation, PhaseChange
 from fases.services import change_phase, record_evaluation
@@ -506,8 +507,17 @@ class CuratedDemo:
     def phase(self, alliance, transition, comment) -> None:
         change_phase(alliance=alliance, transition=transition, user=self.admin, comment=comment)
 
-    def evaluate(self, alliance, decision, findings) -> None:
-        record_evaluation(alliance=alliance, user=self.admin, decision=decision, findings=findings)
+    def evaluate(self, alliance, decision, findings, lessons="", scores=None) -> None:
+        """Every criterion rated 4 unless ``scores`` says otherwise."""
+        scores = scores or {}
+        record_evaluation(
+            alliance=alliance,
+            user=self.admin,
+            decision=decision,
+            findings=findings,
+            lessons_learned=lessons,
+            ratings={c.value: (scores.get(c.value, 4), "") for c in EVALUATION_CRITERIA},
+        )
 
     def done(self, alliance) -> None:
         self.write(
@@ -897,6 +907,8 @@ class CuratedDemo:
             "Se formalizó a 940 recicladoras y recicladores y la valorización casi se "
             "cuadruplicó. Los municipios asumen el programa con presupuesto propio, por lo que "
             "la alianza cumplió su propósito.",
+            lessons="Involucrar desde el inicio a los municipios facilitó la transferencia.",
+            scores={"effectiveness": 5, "sustainability": 5, "fair_returns": 3},
         )
         self.phase(alliance, "close", "Transferencia del programa a los municipios.")
         self.done(alliance)
@@ -986,6 +998,8 @@ class CuratedDemo:
             Evaluation.Decision.CONTINUE,
             "Se conectó a 45 escuelas y se certificó a 210 docentes. La estrategia funciona; "
             "el segundo ciclo amplía la cobertura a 80 escuelas más.",
+            lessons="La conectividad sin docentes formados no cambia los aprendizajes.",
+            scores={"efficiency": 3, "trust": 5, "conflict_management": 3},
         )
         self.phase(alliance, "continue_cycle", "Los socios renuevan sus aportes.")
         # Cycle 2: new commitments, one already late.
@@ -1348,6 +1362,11 @@ class SyntheticData:
         self.alliances(alliances)
         self.commitments(commitments)
         self.measurements(measurements)
+        if connection.vendor == "postgresql":
+            # Fresh statistics after a bulk load: without them the planner takes the
+            # tables for nearly empty and picks plans that are slower by an order.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
 
     def insert(self, model, objects, label=None) -> None:
         """Bulk-insert ``objects`` and say how long it took."""

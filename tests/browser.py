@@ -1,0 +1,60 @@
+"""What the browser tests share: Debian's Chromium driven by Playwright, signing in, axe-core."""
+
+import os
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from tests.support import require_service
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "clave-segura-2026"  # the factories' password
+
+# Playwright's sync API keeps an event loop in the main thread for the whole session, and
+# Django refuses ORM calls (the tests' own, and the database set-up) next to one. These calls
+# are synchronous and safe; only browser tests ever run such a loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def browser_page(page):
+    """A page in Chromium that fails fast; skipped without Chromium, failed under CI."""
+    require_service(Path(CHROMIUM).exists(), f"Chromium at {CHROMIUM}")
+    page.set_default_timeout(10_000)
+    expect.set_options(timeout=10_000)  # a loaded CI machine answers slower than 5 s at times
+    return page
+
+
+@pytest.fixture
+def screenshots(pytestconfig) -> Path:
+    folder = Path(pytestconfig.getoption("--output")) / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def sign_in(page, live_server, username):
+    page.goto(live_server.url + reverse("login"))
+    page.get_by_label("Nombre de usuario").fill(username)
+    page.get_by_label("Contraseña").fill(PASSWORD)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    expect(page.get_by_role("heading", name="Mis alianzas")).to_be_visible()
+
+
+def assert_accessible(page, where):
+    """No axe-core violation of serious or critical impact."""
+    results = Axe().run(page)
+    serious = [
+        (v["id"], v["help"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not serious, f"axe-core on {where}: {serious}"
+
+
+def submit(page):
+    """Submit the page's main form and wait for the answer's message."""
+    page.locator("main form button[type=submit]").first.click()
+    expect(page.locator(".messages li").first).to_be_visible()
