@@ -10,7 +10,8 @@ RUN useradd --create-home --uid 1000 alianzas
 WORKDIR /app
 
 COPY . .
-RUN pip install -e . \
+# The s3 extra (django-storages, boto3) lets the same image keep evidence in a bucket.
+RUN pip install -e ".[s3]" \
     # Static files are collected at build time with throwaway settings: nothing here is secret.
     && DJANGO_ENV=production SECRET_KEY=build-only-not-secret-build-only-not-secret-build-only \
        ALLOWED_HOSTS=build DATABASE_URL=sqlite:////tmp/build.sqlite3 \
@@ -19,4 +20,5 @@ RUN pip install -e . \
 
 USER alianzas
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers, threads, timeouts and JSON logs: config/gunicorn.py, each changeable from the environment.
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"]

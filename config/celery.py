@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -11,3 +12,14 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Reminders live in their own module (seguimiento/reminder_tasks.py) beside the app's tasks.
 app.autodiscover_tasks(related_name="reminder_tasks")
+
+
+@setup_logging.connect
+def use_django_logging(**kwargs):
+    """Workers and beat log like the web app (settings.LOGGING: JSON in production)
+    instead of through Celery's own format."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)

@@ -2,11 +2,18 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from config.health import healthz, livez
+
 admin.site.site_header = _("Alianzas Multiactor")
 admin.site.site_title = _("Alianzas")
 admin.site.index_title = _("Administration")
 
+
 urlpatterns = [
+    # Liveness: the process answers (no database, no session).
+    path("livez", livez, name="livez"),
+    # Answered by config.health.HealthCheckMiddleware before routing; named here for reverse().
+    path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("cuenta/", include("django.contrib.auth.urls")),

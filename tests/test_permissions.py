@@ -115,6 +115,9 @@ EXPECTED = {
     "password_reset_confirm": ("get", PUBLIC),
     "password_reset_complete": ("get", PUBLIC),
     "set_language": ("post", statuses(302, 302, 302, 302, 302, 302)),
+    # For load balancers and orchestrators: no sign-in, nothing about any alliance.
+    "healthz": ("get", PUBLIC),
+    "livez": ("get", PUBLIC),
 }
 
 
