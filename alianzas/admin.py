@@ -25,6 +25,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from alianzas import access
 from alianzas.models import (
@@ -72,6 +73,20 @@ class ModelValidationForm(forms.ModelForm):
             key = name if name in shown else NON_FIELD_ERRORS
             errors.setdefault(key, []).extend(messages_)
         return ValidationError(errors)
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """An admin with the "History" page of django-simple-history, read-only.
+
+    ``SIMPLE_HISTORY_REVERT_DISABLED`` only hides the "Revert" button: the page of an old
+    version would still save it when posted to, restoring a phase or a status without the
+    services' rules. Here an old version is only ever shown.
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ReadOnlyAdminMixin:
@@ -368,7 +383,7 @@ class PhaseChangeInline(ReadOnlyInline):
 
 
 @admin.register(Actor)
-class ActorAdmin(ChangeOnlyInlinesMixin, admin.ModelAdmin):
+class ActorAdmin(ChangeOnlyInlinesMixin, HistoryAdmin):
     form = ModelValidationForm
     list_display = ("name", "acronym", "sector", "region", "ruc", "alliance_count")
     list_filter = ("sector", "region")
@@ -398,7 +413,7 @@ class ActorAdmin(ChangeOnlyInlinesMixin, admin.ModelAdmin):
 
 
 @admin.register(Alliance)
-class AllianceAdmin(ChangeOnlyInlinesMixin, admin.ModelAdmin):
+class AllianceAdmin(ChangeOnlyInlinesMixin, HistoryAdmin):
     form = ModelValidationForm
     change_form_template = "admin/alianzas/alliance/change_form.html"
     phase_change_template = "admin/alianzas/alliance/phase_change.html"
@@ -615,7 +630,7 @@ class ActiveMembershipFilter(admin.SimpleListFilter):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(HistoryAdmin):
     form = ModelValidationForm
     list_display = ("actor", "alliance", "role", "joined_on", "left_on", "is_current")
     list_filter = (ActiveMembershipFilter, "role", "alliance__phase", "actor__sector")
@@ -631,7 +646,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Objective)
-class ObjectiveAdmin(ChangeOnlyInlinesMixin, admin.ModelAdmin):
+class ObjectiveAdmin(ChangeOnlyInlinesMixin, HistoryAdmin):
     form = ModelValidationForm
     list_display = ("__str__", "alliance", "indicator_count")
     list_filter = ("alliance__phase",)
@@ -658,7 +673,7 @@ class ObjectiveAdmin(ChangeOnlyInlinesMixin, admin.ModelAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(HistoryAdmin):
     form = ModelValidationForm
     list_display = (
         "name",

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from alianzas.history import History
 from alianzas.validators import validate_ruc
 from fases.lifecycle import AllianceLifecycle
 
@@ -115,6 +116,8 @@ class Actor(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Who changed what and when, readable in the admin (django-simple-history).
+    history = History(m2m_fields=[representatives])
 
     class Meta:
         ordering = ["name"]
@@ -184,6 +187,8 @@ class Alliance(AllianceLifecycle):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Who changed what and when, coordinators included since they decide who may manage it.
+    history = History(m2m_fields=[coordinators])
 
     class Meta:
         ordering = ["name"]
@@ -235,6 +240,7 @@ class Membership(models.Model):
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     joined_on = models.DateField(_("joined on"), default=timezone.localdate)
     left_on = models.DateField(_("left on"), null=True, blank=True)
+    history = History()
 
     class Meta:
         ordering = ["alliance", "joined_on", "pk"]
@@ -277,6 +283,7 @@ class Objective(models.Model):
     position = models.PositiveSmallIntegerField(_("number"), default=1)
     title = models.CharField(_("objective"), max_length=300)
     description = models.TextField(_("description"), blank=True)
+    history = History()
 
     class Meta:
         ordering = ["alliance", "position", "pk"]
@@ -340,6 +347,7 @@ class Indicator(models.Model):
         blank=True,
         related_name="indicators",
     )
+    history = History()
 
     class Meta:
         ordering = ["objective", "pk"]

@@ -7,7 +7,7 @@ A commitment's status and progress follow from its progress reports
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from alianzas.admin import ModelValidationForm, ReadOnlyAdminMixin, ReadOnlyInline
+from alianzas.admin import HistoryAdmin, ModelValidationForm, ReadOnlyAdminMixin, ReadOnlyInline
 from seguimiento.models import (
     Commitment,
     CommitmentUpdate,
@@ -29,7 +29,7 @@ class CommitmentUpdateInline(ReadOnlyInline):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(admin.ModelAdmin):
+class CommitmentAdmin(HistoryAdmin):
     form = ModelValidationForm
     list_display = (
         "short_description",
@@ -98,7 +98,7 @@ class MeasurementCorrectionInline(ReadOnlyInline):
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(admin.ModelAdmin):
+class MeasurementAdmin(HistoryAdmin):
     form = ModelValidationForm
     inlines = [MeasurementCorrectionInline]
     list_display = (

@@ -9,6 +9,7 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from alianzas.history import History
 from fases.criteria import Criterion
 from fases.lifecycle import ProtectedStateMixin
 from fases.models import SCORE_VALIDATORS, Score
@@ -85,6 +86,8 @@ class Commitment(ProtectedStateMixin, models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Who changed what and when, readable in the admin (django-simple-history).
+    history = History()
 
     class Meta:
         ordering = ["due_date", "pk"]
@@ -221,6 +224,7 @@ class Measurement(models.Model):
     evidence_name = models.CharField(_("evidence file name"), max_length=150, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = History()
 
     class Meta:
         ordering = ["indicator", "-period_start"]

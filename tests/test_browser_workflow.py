@@ -66,6 +66,9 @@ def test_coordinator_builds_an_alliance_and_starts_implementation(live_server, p
         page.get_by_label("Actor").select_option(label=actor)
         page.get_by_label("Rol").select_option(label=role)
         page.get_by_role("button", name="Guardar").click()
+        # The answer reloads the page (htmx); until it has, the previous member's message
+        # is still shown, and a click on the next link would be lost in the reload.
+        expect(page.locator("#members-form form")).to_have_count(0)
         expect(page.get_by_text("El actor se incorporó a la alianza.")).to_be_visible()
 
     open_inline_form(page, "Añadir un objetivo")

@@ -160,14 +160,15 @@ def test_commitments_are_in_progress_fulfilled_and_overdue():
         assert latest.status == commitment.status
 
 
-def test_the_printed_logins_sign_in_with_their_roles():
+def test_the_printed_logins_sign_in_with_their_roles(rf):
     output = seed()
 
     logins = printed_logins(output)
     assert len(logins) >= 6
     users = []
     for username, password in logins:
-        user = authenticate(username=username, password=password)
+        # With the request, as the sign-in page calls it (django-axes needs it).
+        user = authenticate(rf.post("/"), username=username, password=password)
         assert user is not None, username
         users.append(user)
     administrators = [user for user in users if user.is_staff and user.is_superuser]
@@ -179,7 +180,7 @@ def test_the_printed_logins_sign_in_with_their_roles():
     assert "solo para la demostración" in output
 
 
-def test_a_rerun_does_not_reset_a_changed_password():
+def test_a_rerun_does_not_reset_a_changed_password(rf):
     seed()
     user = User.objects.get(username="coord.quispe")
     user.set_password("otra-clave-privada-2026")
@@ -187,7 +188,7 @@ def test_a_rerun_does_not_reset_a_changed_password():
 
     output = seed()
 
-    assert authenticate(username="coord.quispe", password="otra-clave-privada-2026")
+    assert authenticate(rf.post("/"), username="coord.quispe", password="otra-clave-privada-2026")
     assert "coord.quispe" in output
 
 
