@@ -14,6 +14,8 @@ never save: ``fases.services.change_phase`` locks the row, calls them, saves
 and writes the audit row.
 """
 
+import threading
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, Transition, transition
@@ -73,6 +75,18 @@ class ProtectedStateMixin(FSMModelMixin):
     def clean_fields(self, exclude=None) -> None:
         exclude = set(exclude or ()) | self._get_protected_fsm_fields()
         super().clean_fields(exclude=exclude)
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        # django-fsm reloads a protected state by switching the protection off on the
+        # field, which all instances share, and on again afterwards. In a threaded server
+        # one thread switched it back on while another was reloading a changed state, which
+        # then raised after its change was committed (a 500 for a saved progress update).
+        # One reload at a time per process; the SELECT inside never waits on a row lock.
+        with _RELOADING:
+            super().refresh_from_db(*args, **kwargs)
+
+
+_RELOADING = threading.RLock()
 
 
 class AllianceLifecycle(ProtectedStateMixin, models.Model):
@@ -147,6 +161,21 @@ class AllianceLifecycle(ProtectedStateMixin, models.Model):
     )
     def close_early(self) -> None:
         pass
+
+    def current_evaluation(self):
+        """The evaluation of the current cycle, or None: asked of the database once per
+        instance and cycle (the requirements, the next step and the page all need it)."""
+        known = self.__dict__.setdefault("_evaluation_by_cycle", {})
+        if self.cycle not in known:
+            known[self.cycle] = self.evaluations.filter(cycle=self.cycle).first()
+        return known[self.cycle]
+
+    def forget_evaluation(self) -> None:
+        self.__dict__.pop("_evaluation_by_cycle", None)
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        self.forget_evaluation()
+        super().refresh_from_db(*args, **kwargs)
 
     @property
     def is_closed(self) -> bool:

@@ -35,6 +35,7 @@ from smtplib import SMTPException
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.utils import DNS_NAME
 from django.db import connection, transaction
 from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
@@ -82,8 +83,13 @@ COMPOSE_BATCH = 200
 # A queued message whose task has not run this long after it was due was lost
 # (the broker was down, or the process died between the commit and the queuing).
 LOST_AFTER = datetime.timedelta(minutes=10)
-# A message still "sending" after this long belonged to a worker that died mid-send.
+# The lease of a send: a message still "sending" after this long belonged to a worker
+# that died mid-send, and is queued again. Far longer than a send can take (the SMTP
+# backend gives up after EMAIL_TIMEOUT), so a slow send is never taken over while it runs.
 STUCK_AFTER = datetime.timedelta(minutes=30)
+# A message that has been claimed this many times (failures, and workers dying while
+# sending it) is marked failed instead of being tried again.
+MAX_SEND_ATTEMPTS = settings.REMINDER_SEND_MAX_RETRIES + 1
 UNSUBSCRIBE_SALT = "seguimiento.reminders.unsubscribe"
 
 
@@ -830,7 +836,7 @@ def deliver(message_id: int, *, retry_at: datetime.datetime | None = None) -> st
     if not claimed:
         return "skipped"
     message = OutgoingMessage.objects.get(pk=message_id)
-    headers = {"Auto-Submitted": "auto-generated"}
+    headers = {"Auto-Submitted": "auto-generated", "Message-ID": message_id_header(message)}
     if message.unsubscribe_url:
         headers["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -857,10 +863,24 @@ def deliver(message_id: int, *, retry_at: datetime.datetime | None = None) -> st
     return "sent"
 
 
+def message_id_header(message: OutgoingMessage) -> str:
+    """The same Message-ID on every attempt at one stored message: if a worker dies after
+    the mail server accepted it but before "sent" is recorded, the copy sent again is
+    recognisably the same e-mail (mail clients and servers that de-duplicate by
+    Message-ID show it once)."""
+    stamp = message.created_at.strftime("%Y%m%d%H%M%S")
+    return f"<reminder.{message.pk}.{stamp}@{DNS_NAME}>"
+
+
 def recover_messages(now: datetime.datetime) -> tuple[int, int]:
     """Queue again the messages whose task was lost (the broker was down, or the process
-    died between the commit and the queuing); mark as failed those a worker died while
-    sending (they may have gone out: re-queue them from the admin if they did not).
+    died between the commit and the queuing), and those whose worker died while sending
+    them (past the lease, ``STUCK_AFTER``): a send cut short is not lost. A message
+    already claimed ``MAX_SEND_ATTEMPTS`` times is marked failed instead.
+
+    A worker that dies after the mail server accepted a message but before recording it
+    sent makes it go out twice, with the same Message-ID; one that dies earlier (the
+    likely case: the send is the slow part) had not delivered it, and it goes out once.
     Returns (queued again, failed)."""
     lost = now - LOST_AFTER
     requeued = 0
@@ -890,11 +910,33 @@ def recover_messages(now: datetime.datetime) -> tuple[int, int]:
                     after_commit(queue, pk)
     stuck = OutgoingMessage.objects.filter(
         status=OutgoingMessage.Status.SENDING, next_attempt_at__lt=now - STUCK_AFTER
-    ).update(
+    )
+    failed = stuck.filter(attempts__gte=MAX_SEND_ATTEMPTS).update(
         status=OutgoingMessage.Status.FAILED,
         error=_("The worker stopped while sending this message; it may not have been sent."),
     )
-    return requeued, stuck
+    with transaction.atomic():
+        ids = list(stuck.order_by("pk").values_list("pk", flat=True)[:5000])
+        # Conditional on the claim's time, so of two sweeps only one queues each again.
+        again = [
+            pk
+            for pk in ids
+            if OutgoingMessage.objects.filter(
+                pk=pk,
+                status=OutgoingMessage.Status.SENDING,
+                next_attempt_at__lt=now - STUCK_AFTER,
+            ).update(
+                status=OutgoingMessage.Status.QUEUED,
+                next_attempt_at=now,
+                # The same note as for a failed one: it is why the message is sent again.
+                error=_(
+                    "The worker stopped while sending this message; it may not have been sent."
+                ),
+            )
+        ]
+        for pk in again:
+            after_commit(queue_send, pk)
+    return requeued + len(again), failed
 
 
 def requeue_failed(message_ids) -> int:

@@ -683,7 +683,7 @@ def test_a_sent_message_is_never_sent_again(on, sweep, alliance, member, member_
     assert len(sent_to(member_representative.email)) == 1
 
 
-def test_lost_messages_are_queued_again_and_interrupted_ones_marked_failed(
+def test_lost_and_interrupted_messages_are_sent_again_and_worn_out_ones_marked_failed(
     on, sweep, django_capture_on_commit_callbacks, monkeypatch, alliance, member
 ):
     representative = member.representatives.get()
@@ -693,21 +693,39 @@ def test_lost_messages_are_queued_again_and_interrupted_ones_marked_failed(
     monkeypatch.setattr(reminders, "queue_compose", lambda ids: None)
     sweep()
     assert set(OutgoingMessage.objects.values_list("status", flat=True)) == {"composing"}
+    lost = set(OutgoingMessage.objects.values_list("pk", flat=True))
     monkeypatch.undo()
-    stuck = OutgoingMessage.objects.create(
-        recipient=representative, address="x@example.pe", subject="s", text="t", html="h"
+    # A worker died while sending each of these: one was claimed once, the other as many
+    # times as a message may be.
+    interrupted, worn_out = (
+        OutgoingMessage.objects.create(
+            recipient=representative, address=address, subject="s", text="t", html="h"
+        )
+        for address in ("x@example.pe", "y@example.pe")
     )
-    OutgoingMessage.objects.filter(pk=stuck.pk).update(status="sending")
+    OutgoingMessage.objects.filter(pk=interrupted.pk).update(status="sending", attempts=1)
+    OutgoingMessage.objects.filter(pk=worn_out.pk).update(
+        status="sending", attempts=reminders.MAX_SEND_ATTEMPTS
+    )
 
     on("2026-03-04", hour=10)
     report = sweep()
 
-    assert report.requeued == OutgoingMessage.objects.exclude(pk=stuck.pk).count()
+    assert report.requeued == len(lost) + 1
     assert report.failed_stuck == 1
-    assert len(mail.outbox) == report.requeued
-    stuck.refresh_from_db()
-    assert stuck.status == "failed"
-    assert stuck.error
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [
+            *OutgoingMessage.objects.filter(pk__in=lost).values_list("address", flat=True),
+            "x@example.pe",
+        ]
+    )
+    interrupted.refresh_from_db()
+    assert (interrupted.status, interrupted.attempts) == ("sent", 2)
+    sent_again = next(m for m in mail.outbox if m.to == ["x@example.pe"])
+    assert sent_again.extra_headers["Message-ID"] == reminders.message_id_header(interrupted)
+    worn_out.refresh_from_db()
+    assert worn_out.status == "failed"
+    assert worn_out.error
 
 
 def test_the_admin_queues_failed_messages_again(client, administrator, alliance):

@@ -1,0 +1,91 @@
+"""The Redis cache, as a cache the application survives losing.
+
+Django's ``RedisCache`` raises when Redis cannot be reached, and with sessions read
+through the cache (``cached_db``) every signed-in page would then fail while Redis is down.
+Here a failure is a miss: a read finds nothing, a write is skipped, both are logged. That is
+safe because the cache only holds what can be rebuilt: sessions are written through to the
+database, counts are computed again.
+
+After a failure Redis is left alone for ``RETRY_AFTER`` seconds, so while it is down a
+request does not wait for a connection timeout at every cache call.
+
+What this does not cover: a session changed or ended while Redis was unreachable keeps its
+old copy in Redis if Redis kept its data (it was partitioned off, or restarted with
+persistence), until that copy expires or the session is saved again.
+"""
+
+import logging
+import time
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER = 5.0
+
+
+class TolerantRedisCache(RedisCache):
+    _down_until = 0.0
+
+    def _attempt(self, operation: str, call, fallback):
+        if time.monotonic() < TolerantRedisCache._down_until:
+            return fallback
+        try:
+            return call()
+        except (RedisError, OSError) as error:
+            TolerantRedisCache._down_until = time.monotonic() + RETRY_AFTER
+            logger.warning("Cache unavailable (%s skipped): %s", operation, error)
+            return fallback
+
+    def add(self, key, value, timeout=None, version=None, **kwargs):
+        return self._attempt(
+            "add", lambda: super(TolerantRedisCache, self).add(key, value, timeout, version), False
+        )
+
+    def get(self, key, default=None, version=None):
+        return self._attempt(
+            "get", lambda: super(TolerantRedisCache, self).get(key, default, version), default
+        )
+
+    def set(self, key, value, timeout=None, version=None, **kwargs):
+        return self._attempt(
+            "set", lambda: super(TolerantRedisCache, self).set(key, value, timeout, version), None
+        )
+
+    def touch(self, key, timeout=None, version=None):
+        return self._attempt(
+            "touch", lambda: super(TolerantRedisCache, self).touch(key, timeout, version), False
+        )
+
+    def delete(self, key, version=None):
+        return self._attempt(
+            "delete", lambda: super(TolerantRedisCache, self).delete(key, version), False
+        )
+
+    def get_many(self, keys, version=None):
+        keys = list(keys)
+        return self._attempt(
+            "get_many", lambda: super(TolerantRedisCache, self).get_many(keys, version), {}
+        )
+
+    def has_key(self, key, version=None):
+        return self._attempt(
+            "has_key", lambda: super(TolerantRedisCache, self).has_key(key, version), False
+        )
+
+    def set_many(self, data, timeout=None, version=None):
+        return self._attempt(
+            "set_many",
+            lambda: super(TolerantRedisCache, self).set_many(data, timeout, version),
+            list(data),
+        )
+
+    def delete_many(self, keys, version=None):
+        keys = list(keys)
+        return self._attempt(
+            "delete_many", lambda: super(TolerantRedisCache, self).delete_many(keys, version), None
+        )
+
+    def clear(self):
+        return self._attempt("clear", lambda: super(TolerantRedisCache, self).clear(), False)
