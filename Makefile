@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/alianzas
 
-.PHONY: install run test lint messages clean
+.PHONY: install run test lint messages clean reliability bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,58 @@ lint: install
 messages: install
 	$(BIN)/python manage.py makemessages --locale es --no-obsolete --no-location --ignore '.venv/*' --ignore 'var/*' --ignore 'staticfiles/*'
 	$(BIN)/python manage.py compilemessages --locale es --ignore '.venv/*'
+
+# The national-scale benchmark (docs/benchmarks.md): seed_demo at 10,000 alliances, 2,000
+# actors, 200,000 commitments and 100,000 measurements in PostgreSQL (kept between runs),
+# gunicorn with production settings and two workers, wrk for BENCH_SECONDS per page, and
+# the reminder sweep at 10k, 100k and 1M commitments. About ten minutes on a first run.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/alianzas_bench
+BENCH_ARGS ?=
+
+bench: install
+	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py benchmark $(BENCH_ARGS)
+
+# Reliability (docs/reliability.md): the concurrency and fault tests, then a bounded load test
+# (50 people for 60 s) against gunicorn in production mode on a fresh database, checked
+# against the database afterwards; the figures are written into docs/reliability.md.
+RELIABILITY_SERVER ?= postgres://postgres@127.0.0.1:5432
+RELIABILITY_DB ?= alianzas_reliability
+RELIABILITY_PORT ?= 8765
+RELIABILITY_USERS ?= 50
+RELIABILITY_SECONDS ?= 60
+RELIABILITY_DIR := var/reliability
+
+reliability: install
+	mkdir -p $(RELIABILITY_DIR)
+	rm -f $(RELIABILITY_DIR)/load.json
+	DATABASE_URL=$(RELIABILITY_SERVER)/$(RELIABILITY_DB) CONN_MAX_AGE=0 CI=true $(BIN)/python -m pytest \
+	  -p no:cacheprovider -q tests/test_concurrency.py tests/test_faults.py \
+	  --junitxml $(RELIABILITY_DIR)/tests.xml || true
+	psql "$(RELIABILITY_SERVER)/postgres" -q -c 'DROP DATABASE IF EXISTS $(RELIABILITY_DB) WITH (FORCE)' \
+	  -c 'CREATE DATABASE $(RELIABILITY_DB)'
+	export DJANGO_ENV=production ALLOWED_HOSTS=127.0.0.1,localhost \
+	  SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(60))') \
+	  DATABASE_URL=$(RELIABILITY_SERVER)/$(RELIABILITY_DB) CONN_MAX_AGE=60 \
+	  SECURE_SSL_REDIRECT=false SECURE_COOKIES=false LOG_LEVEL=WARNING \
+	  STATIC_ROOT=$(RELIABILITY_DIR)/static ALIANZAS_VAR_DIR=$(RELIABILITY_DIR) \
+	  CELERY_BROKER_URL= REDIS_URL= CACHE_URL=; \
+	set -e; \
+	$(BIN)/python manage.py migrate --noinput -v 0; \
+	$(BIN)/python manage.py collectstatic --noinput -v 0; \
+	$(BIN)/python manage.py seed_demo > /dev/null; \
+	$(BIN)/gunicorn config.wsgi:application --bind 127.0.0.1:$(RELIABILITY_PORT) \
+	  --workers 4 --threads 4 --log-level warning & server=$$!; \
+	trap 'kill $$server 2>/dev/null; wait $$server' EXIT; \
+	$(BIN)/python -c 'import socket, time, sys; [time.sleep(0.2) for _ in range(100) \
+	  if socket.socket().connect_ex(("127.0.0.1", $(RELIABILITY_PORT)))]'; \
+	status=0; $(BIN)/python manage.py load_test --url http://127.0.0.1:$(RELIABILITY_PORT) \
+	  --users $(RELIABILITY_USERS) --seconds $(RELIABILITY_SECONDS) \
+	  --json $(RELIABILITY_DIR)/load.json || status=$$?; \
+	$(BIN)/python scripts/reliability_report.py --junit $(RELIABILITY_DIR)/tests.xml \
+	  --load $(RELIABILITY_DIR)/load.json --database $(RELIABILITY_SERVER)/$(RELIABILITY_DB); \
+	if grep -q '<failure\|<error' $(RELIABILITY_DIR)/tests.xml; then status=1; fi; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -22,6 +22,9 @@ def is_administrator(user) -> bool:
 def is_coordinator(user, alliance: Alliance) -> bool:
     if not (user.is_authenticated and user.is_active):
         return False
+    prefetched = getattr(alliance, "_prefetched_objects_cache", {}).get("coordinators")
+    if prefetched is not None:  # the page already read them
+        return any(coordinator.pk == user.pk for coordinator in prefetched)
     return alliance.coordinators.filter(pk=user.pk).exists()
 
 
@@ -49,6 +52,12 @@ def visible_alliances(user) -> QuerySet[Alliance]:
     return alliances.filter(Exists(coordinated) | Exists(represented))
 
 
+def visibility_key(user) -> str:
+    """Names the set of alliances ``user`` may read, for caching what is computed from it:
+    every administrator reads the same set."""
+    return "all" if is_administrator(user) else f"user-{user.pk}"
+
+
 def can_view_alliance(user, alliance: Alliance) -> bool:
     return visible_alliances(user).filter(pk=alliance.pk).exists()
 
@@ -67,10 +76,13 @@ def can_update_commitment(user, commitment) -> bool:
     return represents(user, commitment.actor_id) or can_manage_alliance(user, commitment.alliance)
 
 
-def get_alliance_or_404(user, pk, *, manage: bool = False) -> Alliance:
+def get_alliance_or_404(
+    user, pk, *, manage: bool = False, prefetch: tuple[str, ...] = ()
+) -> Alliance:
     """The alliance ``pk`` if ``user`` may see it (404 otherwise, hiding that it exists);
-    with ``manage=True`` also require the right to manage it (403 when only readable)."""
-    alliance = get_object_or_404(visible_alliances(user), pk=pk)
+    with ``manage=True`` also require the right to manage it (403 when only readable).
+    ``prefetch``: related sets to read in the same go."""
+    alliance = get_object_or_404(visible_alliances(user).prefetch_related(*prefetch), pk=pk)
     if manage and not can_manage_alliance(user, alliance):
         raise PermissionDenied
     return alliance

@@ -1,9 +1,11 @@
 """Reads for the pages: each returns what a page shows in a fixed number of queries."""
 
 import datetime
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import (
     Count,
     Exists,
@@ -27,7 +29,12 @@ from fases.services import next_step
 from seguimiento.models import OPEN_STATUSES, Commitment, Measurement
 
 BOARD_COLUMN_SIZE = 8
+logger = logging.getLogger(__name__)
+
 ATTENTION_SIZE = 5
+# Beyond this many alliances the attention lists are cached (see ``attention``).
+LARGE_SCOPE = 500
+ATTENTION_CACHE_SECONDS = 60
 
 # How long after a period ends its measurement counts as missing.
 FREQUENCY_DAYS = {
@@ -117,11 +124,12 @@ def board(alliances: QuerySet[Alliance]) -> list[BoardColumn]:
     ]
 
 
-def overdue_by_alliance(alliances: QuerySet[Alliance]) -> list[dict]:
-    """Alliances with the most overdue commitments first."""
+def overdue_by_alliance(scope) -> list[dict]:
+    """Alliances with the most overdue commitments first. ``scope``: the alliances (a
+    queryset) or their ids."""
     return list(
         Commitment.objects.filter(
-            alliance__in=alliances.values("pk"),
+            alliance__in=scope if isinstance(scope, list) else scope.values("pk"),
             status__in=OPEN_STATUSES,
             due_date__lt=timezone.localdate(),
         )
@@ -129,6 +137,45 @@ def overdue_by_alliance(alliances: QuerySet[Alliance]) -> list[dict]:
         .annotate(count=Count("pk"))
         .order_by("-count", "alliance__name")[:ATTENTION_SIZE]
     )
+
+
+@dataclass
+class Attention:
+    """What the dashboard lists first: overdue commitments and indicators not measured."""
+
+    overdue: list[dict]
+    stale_indicators: list[Indicator]
+    as_of: datetime.datetime | None = None  # set when the figures come from the cache
+
+
+def attention(alliances: QuerySet[Alliance], *, scope_key: str) -> Attention:
+    """The attention lists for ``alliances``. A person's own alliances (a few dozen) are
+    looked up by id, fresh on every request. A national portfolio (thousands of alliances,
+    hundreds of thousands of commitments) costs a scan, so its lists are computed at most
+    once a minute per ``scope_key`` (who sees it and with which filters) and shown with
+    their time."""
+    ids = list(alliances.order_by().values_list("pk", flat=True)[: LARGE_SCOPE + 1])
+    if len(ids) <= LARGE_SCOPE:
+        return Attention(overdue_by_alliance(ids), stale_indicators(ids))
+    key = f"attention:{timezone.localdate()}:{scope_key}"
+
+    def compute() -> Attention:
+        return Attention(
+            overdue_by_alliance(alliances), stale_indicators(alliances), as_of=timezone.now()
+        )
+
+    try:
+        figures = cache.get(key)
+    except Exception:  # a cache that is down costs time, never the page
+        logger.warning("The cache did not answer; attention lists computed.", exc_info=True)
+        return compute()
+    if figures is None:
+        figures = compute()
+        try:
+            cache.set(key, figures, ATTENTION_CACHE_SECONDS)
+        except Exception:
+            logger.warning("The cache did not keep the attention lists.", exc_info=True)
+    return figures
 
 
 def blocked_alliances(user) -> list[tuple[Alliance, object]]:
@@ -140,8 +187,9 @@ def blocked_alliances(user) -> list[tuple[Alliance, object]]:
     return [(alliance, step) for alliance, step in steps if step and step.unmet]
 
 
-def stale_indicators(alliances: QuerySet[Alliance]) -> list[Indicator]:
-    """Indicators being monitored whose last measurement is older than their frequency."""
+def stale_indicators(scope) -> list[Indicator]:
+    """Indicators being monitored whose last measurement is older than their frequency.
+    ``scope``: the alliances (a queryset) or their ids."""
     today = timezone.localdate()
     overdue = Q()
     for frequency, days in FREQUENCY_DAYS.items():
@@ -151,9 +199,8 @@ def stale_indicators(alliances: QuerySet[Alliance]) -> list[Indicator]:
         )
     return list(
         Indicator.objects.filter(
-            objective__alliance__in=alliances.filter(
-                phase__in=[Phase.MONITORING, Phase.EVALUATION]
-            ).values("pk")
+            objective__alliance__in=scope if isinstance(scope, list) else scope.values("pk"),
+            objective__alliance__phase__in=[Phase.MONITORING, Phase.EVALUATION],
         )
         .annotate(last_period_end=Max("measurements__period_end"))
         .filter(overdue)

@@ -1,6 +1,7 @@
 """Pages of alliances and actors. Views resolve the object and the user's access, call
 a service and answer; the rules live in ``services``, ``access`` and the models."""
 
+import hashlib
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -24,7 +25,7 @@ from alianzas.forms import (
     MembershipForm,
     ObjectiveForm,
 )
-from alianzas.models import Actor, Alliance, Indicator, Membership, Objective
+from alianzas.models import Actor, Indicator, Membership, Objective
 from fases import adjustments
 from fases.services import next_step, transition_options
 from seguimiento.services import REPORTING_PHASES
@@ -84,6 +85,12 @@ def filtered(request, form_class):
     return form, (form.cleaned_data if form.is_valid() else {})
 
 
+def filters_key(filters: dict) -> str:
+    """The chosen filters as a short, stable key, for caching what they select."""
+    chosen = sorted((name, str(getattr(value, "pk", value))) for name, value in filters.items())
+    return hashlib.sha256(repr(chosen).encode()).hexdigest()[:16]
+
+
 def paginate(request, rows):
     return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
@@ -100,8 +107,9 @@ def dashboard(request):
         "nav": "dashboard",
         "filter_form": form,
         "columns": selectors.board(alliances),
-        "overdue": selectors.overdue_by_alliance(alliances),
-        "stale_indicators": selectors.stale_indicators(alliances),
+        "attention": selectors.attention(
+            alliances, scope_key=f"{access.visibility_key(request.user)}:{filters_key(filters)}"
+        ),
         "blocked": selectors.blocked_alliances(request.user),
         "can_create": access.can_create_alliance(request.user),
     }
@@ -127,9 +135,8 @@ def alliance_list(request):
 
 @login_required
 def alliance_detail(request, pk):
-    alliance = access.get_alliance_or_404(request.user, pk)
-    alliance = Alliance.objects.prefetch_related("regions", "goals", "coordinators").get(
-        pk=alliance.pk
+    alliance = access.get_alliance_or_404(
+        request.user, pk, prefetch=("regions", "goals", "coordinators")
     )
     can_manage = access.can_manage_alliance(request.user, alliance)
     memberships = alliance.memberships.select_related("actor").order_by(

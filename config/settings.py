@@ -9,6 +9,7 @@ e-mail printed to the console. ``DATABASE_URL`` switches to PostgreSQL and
 ``ALLOWED_HOSTS`` rather than run with an unsafe default.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -70,13 +71,21 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Form widgets render with the project's templates (templates/django/forms/).
+    "django.forms",
     "django_htmx",
+    # Security: login throttling, Content-Security-Policy, history of changes.
+    "axes",
+    "csp",
+    "simple_history",
     "alianzas",
     "fases",
     "seguimiento",
 ]
 
 MIDDLEWARE = [
+    # /healthz answers before the host check, the HTTPS redirect and sessions (config/health.py).
+    "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -86,13 +95,22 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Records who made each change in the history (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if PRODUCTION:
     # Serves the collected, compressed, cache-busted static files from STATIC_ROOT.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 
 ROOT_URLCONF = "config.urls"
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -122,6 +140,9 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # An unreachable server fails a request (and /healthz) in seconds, not minutes.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 elif PRODUCTION:
     raise ImproperlyConfigured("DJANGO_ENV=production needs DATABASE_URL (PostgreSQL).")
 else:
@@ -173,8 +194,35 @@ MEDIA_URL = "media/"
 # Evidence files live outside static/ and are served only through
 # permission-checked views, never by the static file server.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
+# With a bucket, evidence and exports go to S3 or an S3-compatible service (MinIO, Ceph,
+# a cloud provider's object storage), so every web and worker replica sees the same files
+# and none keeps state on its disk. Files stay private: downloads pass through the
+# permission-checked views, which stream them from the storage.
+STORAGE_BUCKET = env("AWS_STORAGE_BUCKET_NAME") or env("STORAGE_BUCKET")
+if STORAGE_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STORAGE_BUCKET,
+            # Empty means AWS itself; e.g. http://minio:9000 for an S3-compatible service.
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env("AWS_S3_REGION_NAME") or None,
+            # "path" for services without per-bucket host names (MinIO by default).
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE") or None,
+            # Without keys, boto3 looks for credentials itself (an instance or task role).
+            "access_key": env("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env("AWS_SECRET_ACCESS_KEY") or None,
+            # Objects get the bucket's (private) policy, never a public-read ACL.
+            "default_acl": None,
+            "querystring_auth": True,
+            # Two uploads with the same name never replace each other.
+            "file_overwrite": False,
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -184,6 +232,29 @@ STORAGES = {
     },
 }
 
+# --- Cache and sessions ----------------------------------------------------
+# A shared cache lets any replica answer any request. Sessions are then cached_db: read
+# from the cache, written through to the database, so a flushed or restarted cache signs
+# nobody out. Without one (the embedded default, the test suite), each process keeps its
+# own cache and sessions are read from the database.
+CACHE_URL = env("CACHE_URL") or env("REDIS_URL")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            # Django's RedisCache, with Redis down read as a miss instead of an error, so
+            # pages (and sessions, through cached_db) keep working without it.
+            "BACKEND": "config.cache.TolerantRedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "alianzas",
+            # A Redis that stops answering slows a request by a second, not a minute.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
 # --- E-mail ---------------------------------------------------------------
 EMAIL_HOST = env("EMAIL_HOST")
 if EMAIL_HOST:
@@ -192,6 +263,9 @@ if EMAIL_HOST:
     EMAIL_HOST_USER = env("EMAIL_HOST_USER")
     EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+    # A send that hangs gives up well within the reminders' send lease
+    # (seguimiento.reminders.STUCK_AFTER), so a message is never sent by two workers at once.
+    EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "60"))
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Alianzas <no-responder@alianzas.local>")
@@ -249,14 +323,86 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_HTTPONLY = True
+# Cookies are not sent on cross-site subrequests (a second line of defence beside CSRF tokens).
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 
+# --- Security: login throttling, CSP, history ----
+# django-axes: after AXES_FAILURE_LIMIT wrong passwords for one username from one address,
+# that pair is locked out for the cool-off period; an administrator unlocks it earlier
+# (admin "Access attempts", or `manage.py axes_reset_username <name>`).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "alianzas.lockout.lockout_response"
+# No banner on every start; lockouts are still logged as warnings and every attempt is a row.
+AXES_VERBOSE = False
+# The client's address is REMOTE_ADDR, unless the app sits behind one reverse proxy that
+# appends the address it saw to X-Forwarded-For (the compose stack's nginx):
+# AXES_PROXY_COUNT=1 then takes the right-most entry, the one the proxy wrote. Entries to
+# its left come from the client, who could write a new address for every guess.
+BEHIND_PROXY = env("AXES_PROXY_COUNT", "0")
+if BEHIND_PROXY not in ("0", "1"):
+    raise ImproperlyConfigured("AXES_PROXY_COUNT must be 0 or 1 (one reverse proxy).")
+AXES_IPWARE_PROXY_ORDER = "right-most"
+AXES_IPWARE_PROXY_COUNT = None  # not a count of entries: the right-most one is the answer
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if BEHIND_PROXY == "1" else ("REMOTE_ADDR",)
+)
+
+# django-csp 4: only this site's own files run; no inline script, no eval (htmx is told not
+# to use it in base.html), no inline style, and no framing. E-mails are not served pages.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# django-simple-history: every change of the audited models is a row (who, when, what);
+# the admin shows it but never reverts, since a revert would bypass the services' rules
+# and the state machine of phases and commitment statuses.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# --- Logging ----------------------------------------------------------------
+# One JSON object per line in production, for a log collector (config/logs.py); readable
+# lines in development. gunicorn (config/gunicorn.py) and Celery (config/celery.py) log
+# through the same formatter.
+LOG_FORMAT = env("LOG_FORMAT", "json" if PRODUCTION else "plain")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'plain'.")
+LOG_LEVEL = env("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "config.logs.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # stderr: a management command's stdout stays its output alone.
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's default configuration gives these their own handlers; here they reach
+        # the one above instead, so each line is written once and in LOG_FORMAT.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+        # django-axes writes a line at INFO for every sign-in; lockouts are warnings.
+        "axes": {"level": "WARNING"},
+    },
 }

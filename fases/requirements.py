@@ -241,7 +241,7 @@ def _start_evaluation(alliance) -> list[Requirement]:
 def _decided(decision: str):
     def check(alliance) -> list[Requirement]:
         Evaluation = apps.get_model("fases", "Evaluation")
-        evaluation = alliance.evaluations.filter(cycle=alliance.cycle).first()
+        evaluation = alliance.current_evaluation()
         if evaluation is None:
             return [
                 Requirement(

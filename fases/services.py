@@ -74,7 +74,7 @@ class NextStep:
 
 def next_step(alliance: Alliance) -> NextStep | None:
     if alliance.phase == Phase.EVALUATION:
-        evaluation = alliance.evaluations.filter(cycle=alliance.cycle).first()
+        evaluation = alliance.current_evaluation()
         name = DECIDED[evaluation.decision] if evaluation else "continue_cycle"
     else:
         name = FORWARD.get(alliance.phase)
@@ -217,6 +217,7 @@ def record_evaluation(
             EvaluationRating(evaluation=evaluation, criterion=criterion, score=score, note=note)
             for criterion, (score, note) in cleaned.items()
         )
+    alliance.forget_evaluation()
     return evaluation
 
 

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.urls import reverse
 
 from alianzas.models import Actor, Alliance, Indicator, Membership, Objective, Role, Sector
@@ -14,6 +15,7 @@ from fases.models import PhaseChange
 from seguimiento.models import Commitment
 from tests.factories import (
     ActorFactory,
+    AdministratorFactory,
     AllianceFactory,
     CommitmentFactory,
     IndicatorFactory,
@@ -495,7 +497,7 @@ class TestQueryCounts:
         for name, bound in (
             # The requirement checklist of at most ATTENTION_SIZE blocked alliances costs
             # three queries each; everything else on the dashboard is a fixed number.
-            ("alianzas:dashboard", 11 + 3 * ATTENTION_SIZE),
+            ("alianzas:dashboard", 12 + 3 * ATTENTION_SIZE),
             ("alianzas:alliance_list", 7),
             ("alianzas:actor_list", 7),
         ):
@@ -518,3 +520,58 @@ class TestQueryCounts:
             response = client.get(reverse("alianzas:alliance_detail", args=[alliance.pk]))
         assert response.status_code == 200
         assert Membership.objects.filter(alliance=alliance).count() == rows
+
+
+class TestAttention:
+    """The dashboard's overdue commitments: fresh for a person's own alliances, counted at
+    most once a minute (and said so) across a national portfolio."""
+
+    def overdue_in(self, alliance):
+        membership = MembershipFactory(alliance=alliance, role=Role.LEADER)
+        return CommitmentFactory(
+            alliance=alliance, actor=membership.actor, due_date=datetime.date(2020, 1, 1)
+        )
+
+    def test_a_coordinator_sees_a_new_overdue_commitment_at_once(self, as_coordinator, coordinator):
+        alliance = AllianceFactory(coordinators=[coordinator], name="Agua Ayacucho")
+        before = as_coordinator.get(reverse("alianzas:dashboard"))
+        assert before.context["attention"].overdue == []
+        self.overdue_in(alliance)
+        page = as_coordinator.get(reverse("alianzas:dashboard"), HTTP_ACCEPT_LANGUAGE="en")
+        assert page.context["attention"].overdue[0]["alliance__name"] == "Agua Ayacucho"
+        assert page.context["attention"].as_of is None
+
+    def test_a_national_portfolio_is_counted_once_a_minute(self, client, settings, monkeypatch):
+        monkeypatch.setattr("alianzas.selectors.LARGE_SCOPE", 2)
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        cache.clear()
+        client.force_login(AdministratorFactory())
+        first, second, _third = (AllianceFactory(name=f"Alianza {n}") for n in "ABC")
+        self.overdue_in(first)
+        url = reverse("alianzas:dashboard")
+        before = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        self.overdue_in(second)
+        after = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+
+        assert before.context["attention"].as_of is not None
+        assert [row["alliance__name"] for row in after.context["attention"].overdue] == [
+            "Alianza A"
+        ]
+        assert "are counted once a minute" in page_text(after)
+        filtered = client.get(url, {"q": "Alianza"}, HTTP_ACCEPT_LANGUAGE="en")
+        assert len(filtered.context["attention"].overdue) == 2  # other filters, other count
+
+    def test_a_cache_that_is_down_costs_time_not_the_page(self, client, settings, monkeypatch):
+        monkeypatch.setattr("alianzas.selectors.LARGE_SCOPE", 0)
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:1/0",
+                "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+            }
+        }
+        client.force_login(AdministratorFactory())
+        self.overdue_in(AllianceFactory(name="Alianza sin caché"))
+        page = client.get(reverse("alianzas:dashboard"))
+        assert page.status_code == 200
+        assert page.context["attention"].overdue[0]["alliance__name"] == "Alianza sin caché"

@@ -98,6 +98,37 @@ def test_the_lockout_is_for_that_username_from_that_address_only(client, coordin
     assert signed_in(client)
 
 
+def test_behind_a_proxy_the_lockout_is_for_the_forwarded_address(client, coordinator, settings):
+    """Behind nginx every request comes from the proxy: with AXES_PROXY_COUNT set, the
+    client's own address (the right-most X-Forwarded-For entry, which the proxy wrote) is
+    the one locked, not the proxy's; what the client writes to its left changes nothing."""
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            reverse("login"),
+            {"username": "coordinadora", "password": WRONG},
+            REMOTE_ADDR="10.0.0.2",
+            # A fresh forged address each time, then the one nginx appends.
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{attempt}, 198.51.100.20",
+        )
+    locked = client.post(
+        reverse("login"),
+        {"username": "coordinadora", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="198.51.100.20",
+    )
+    assert locked.status_code == 429
+
+    other = client.post(
+        reverse("login"),
+        {"username": "coordinadora", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="203.0.113.7",
+    )
+    assert other.status_code == 302
+    assert signed_in(client)
+
+
 def test_after_the_cool_off_the_right_password_signs_in_again(client, coordinator):
     lock_out(client, "coordinadora")
     later = timezone.now() + settings.AXES_COOLOFF_TIME + datetime.timedelta(minutes=1)

@@ -18,6 +18,7 @@ It writes and deletes rows, so it refuses a database whose name lacks "bench" un
 ``--force`` is given.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -51,6 +52,12 @@ class Command(BaseCommand):
             "and say how long it took (the benchmark runs this in a process of its own).",
         )
         parser.add_argument(
+            "--json",
+            action="store_true",
+            help="Run only the first sweep and print its figures as one line of JSON "
+            "(what `make bench` reads).",
+        )
+        parser.add_argument(
             "--force",
             action="store_true",
             help="Run even if the database's name does not contain 'bench'.",
@@ -73,7 +80,7 @@ class Command(BaseCommand):
             alliances=options["alliances"],
             commitments=options["commitments"],
             measurements=options["measurements"],
-            verbosity=1,
+            verbosity=0 if options["json"] else 1,
         )
         self.stdout.write(f"Seeded in {time.monotonic() - started:.1f} s.")
         self.give_people()
@@ -86,6 +93,11 @@ class Command(BaseCommand):
             )
         )
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        if options["json"]:
+            figures = json.loads(self.run([*manage, "send_reminders", "--json"], quiet=True))
+            figures["commitments"] = self.count("seguimiento_commitment")
+            self.stdout.write(json.dumps(figures))
+            return
         for title, command in (
             ("Dry run", [*manage, "send_reminders", "--dry-run"]),
             ("First sweep (everything due is new)", [*manage, "send_reminders"]),
@@ -202,7 +214,7 @@ class Command(BaseCommand):
                 cursor.execute(f"VACUUM ANALYZE {Reminder._meta.db_table}")
                 cursor.execute("ANALYZE")
 
-    def run(self, command: list[str]) -> None:
+    def run(self, command: list[str], *, quiet: bool = False) -> str:
         # An in-memory broker: tasks are queued (as on a real broker), not run.
         env = {**os.environ, "CELERY_BROKER_URL": "memory://"}
         started = time.monotonic()
@@ -210,7 +222,10 @@ class Command(BaseCommand):
         wall = time.monotonic() - started
         if result.returncode:
             raise CommandError(result.stderr)
+        if quiet:
+            return result.stdout.strip().splitlines()[-1]
         for line in result.stdout.splitlines():
             if not line.startswith("  ") or "×" not in line:  # the totals, not each person
                 self.stdout.write(line)
         self.stdout.write(f"(process wall time, with Django's start-up: {wall:.2f} s)")
+        return result.stdout

@@ -7,6 +7,7 @@ Both print, per person, the reminders of each kind, and how long the sweep took 
 the process's peak memory.
 """
 
+import json
 import resource
 import sys
 import time
@@ -53,6 +54,11 @@ class Command(BaseCommand):
             action="store_true",
             help=_("Print what is due without recording or sending anything."),
         )
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            help=_("Print only one line of JSON with the counts, timings and peak memory."),
+        )
 
     def handle(self, *args, **options):
         self.verbosity = options["verbosity"]
@@ -60,6 +66,20 @@ class Command(BaseCommand):
         if options["dry_run"]:
             report = reminders.dry_run()
             self.print_dry_run(report)
+        elif options["json"]:
+            report = reminders.sweep()
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "seconds": time.monotonic() - started,
+                        **{f"{name}_seconds": value for name, value in report.seconds.items()},
+                        "memory_mb": peak_memory_mb(),
+                        "recorded": sum(report.recorded.values()),
+                        "queued": len(report.claimed.message_ids),
+                    }
+                )
+            )
+            return
         else:
             report = reminders.sweep()
             self.print_sweep(report)
