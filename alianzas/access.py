@@ -42,14 +42,14 @@ def visible_alliances(user) -> QuerySet[Alliance]:
         return alliances
     if not (user.is_authenticated and user.is_active):
         return alliances.none()
-    # Two EXISTS instead of joins: no duplicate rows, so no DISTINCT over the list.
-    coordinated = Alliance.coordinators.through.objects.filter(
-        alliance_id=OuterRef("pk"), user_id=user.pk
+    # The ids of both kinds in one UNION subquery: no duplicate rows (no DISTINCT over the
+    # list), and PostgreSQL reads a person's few alliances by primary key. The OR of two
+    # EXISTS it replaces made every count and board scan all the country's alliances.
+    coordinated = Alliance.coordinators.through.objects.filter(user_id=user.pk)
+    represented = Membership.objects.filter(actor__representatives=user.pk)
+    return alliances.filter(
+        pk__in=coordinated.values("alliance_id").union(represented.values("alliance_id"))
     )
-    represented = Membership.objects.filter(
-        alliance_id=OuterRef("pk"), actor__representatives=user.pk
-    )
-    return alliances.filter(Exists(coordinated) | Exists(represented))
 
 
 def visibility_key(user) -> str:

@@ -32,9 +32,9 @@ BOARD_COLUMN_SIZE = 8
 logger = logging.getLogger(__name__)
 
 ATTENTION_SIZE = 5
-# Beyond this many alliances the attention lists are cached (see ``attention``).
+# Beyond this many alliances the dashboard's figures are cached (see ``dashboard``).
 LARGE_SCOPE = 500
-ATTENTION_CACHE_SECONDS = 60
+DASHBOARD_CACHE_SECONDS = 60
 
 # How long after a period ends its measurement counts as missing.
 FREQUENCY_DAYS = {
@@ -140,41 +140,46 @@ def overdue_by_alliance(scope) -> list[dict]:
 
 
 @dataclass
-class Attention:
-    """What the dashboard lists first: overdue commitments and indicators not measured."""
+class Dashboard:
+    """The dashboard's figures: the board by phase, overdue commitments and indicators not
+    measured."""
 
+    columns: list[BoardColumn]
     overdue: list[dict]
     stale_indicators: list[Indicator]
     as_of: datetime.datetime | None = None  # set when the figures come from the cache
 
 
-def attention(alliances: QuerySet[Alliance], *, scope_key: str) -> Attention:
-    """The attention lists for ``alliances``. A person's own alliances (a few dozen) are
-    looked up by id, fresh on every request. A national portfolio (thousands of alliances,
-    hundreds of thousands of commitments) costs a scan, so its lists are computed at most
-    once a minute per ``scope_key`` (who sees it and with which filters) and shown with
-    their time."""
+def dashboard(alliances: QuerySet[Alliance], *, scope_key: str) -> Dashboard:
+    """The dashboard's figures for ``alliances``. A person's own alliances (a few dozen)
+    are looked up by id, fresh on every request. A national portfolio (thousands of
+    alliances, hundreds of thousands of commitments) costs scans, so its figures are
+    computed at most once a minute per ``scope_key`` (who sees it and with which filters)
+    and shown with their time."""
     ids = list(alliances.order_by().values_list("pk", flat=True)[: LARGE_SCOPE + 1])
     if len(ids) <= LARGE_SCOPE:
-        return Attention(overdue_by_alliance(ids), stale_indicators(ids))
-    key = f"attention:{timezone.localdate()}:{scope_key}"
+        return Dashboard(board(alliances), overdue_by_alliance(ids), stale_indicators(ids))
+    key = f"dashboard:{timezone.localdate()}:{scope_key}"
 
-    def compute() -> Attention:
-        return Attention(
-            overdue_by_alliance(alliances), stale_indicators(alliances), as_of=timezone.now()
+    def compute() -> Dashboard:
+        return Dashboard(
+            board(alliances),
+            overdue_by_alliance(alliances),
+            stale_indicators(alliances),
+            as_of=timezone.now(),
         )
 
     try:
         figures = cache.get(key)
     except Exception:  # a cache that is down costs time, never the page
-        logger.warning("The cache did not answer; attention lists computed.", exc_info=True)
+        logger.warning("The cache did not answer; dashboard figures computed.", exc_info=True)
         return compute()
     if figures is None:
         figures = compute()
         try:
-            cache.set(key, figures, ATTENTION_CACHE_SECONDS)
+            cache.set(key, figures, DASHBOARD_CACHE_SECONDS)
         except Exception:
-            logger.warning("The cache did not keep the attention lists.", exc_info=True)
+            logger.warning("The cache did not keep the dashboard figures.", exc_info=True)
     return figures
 
 

@@ -106,8 +106,7 @@ def dashboard(request):
     context = {
         "nav": "dashboard",
         "filter_form": form,
-        "columns": selectors.board(alliances),
-        "attention": selectors.attention(
+        "figures": selectors.dashboard(
             alliances, scope_key=f"{access.visibility_key(request.user)}:{filters_key(filters)}"
         ),
         "blocked": selectors.blocked_alliances(request.user),

@@ -523,8 +523,8 @@ class TestQueryCounts:
 
 
 class TestAttention:
-    """The dashboard's overdue commitments: fresh for a person's own alliances, counted at
-    most once a minute (and said so) across a national portfolio."""
+    """The dashboard's board and overdue commitments: fresh for a person's own alliances,
+    counted at most once a minute (and said so) across a national portfolio."""
 
     def overdue_in(self, alliance):
         membership = MembershipFactory(alliance=alliance, role=Role.LEADER)
@@ -535,11 +535,11 @@ class TestAttention:
     def test_a_coordinator_sees_a_new_overdue_commitment_at_once(self, as_coordinator, coordinator):
         alliance = AllianceFactory(coordinators=[coordinator], name="Agua Ayacucho")
         before = as_coordinator.get(reverse("alianzas:dashboard"))
-        assert before.context["attention"].overdue == []
+        assert before.context["figures"].overdue == []
         self.overdue_in(alliance)
         page = as_coordinator.get(reverse("alianzas:dashboard"), HTTP_ACCEPT_LANGUAGE="en")
-        assert page.context["attention"].overdue[0]["alliance__name"] == "Agua Ayacucho"
-        assert page.context["attention"].as_of is None
+        assert page.context["figures"].overdue[0]["alliance__name"] == "Agua Ayacucho"
+        assert page.context["figures"].as_of is None
 
     def test_a_national_portfolio_is_counted_once_a_minute(self, client, settings, monkeypatch):
         monkeypatch.setattr("alianzas.selectors.LARGE_SCOPE", 2)
@@ -551,15 +551,17 @@ class TestAttention:
         url = reverse("alianzas:dashboard")
         before = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
         self.overdue_in(second)
+        AllianceFactory(name="Alianza nueva")
         after = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
 
-        assert before.context["attention"].as_of is not None
-        assert [row["alliance__name"] for row in after.context["attention"].overdue] == [
-            "Alianza A"
-        ]
+        assert before.context["figures"].as_of is not None
+        assert [row["alliance__name"] for row in after.context["figures"].overdue] == ["Alianza A"]
         assert "are counted once a minute" in page_text(after)
+        shown = [a.name for column in after.context["figures"].columns for a in column.alliances]
+        assert "Alianza A" in shown
+        assert "Alianza nueva" not in shown  # the board is from the same minute
         filtered = client.get(url, {"q": "Alianza"}, HTTP_ACCEPT_LANGUAGE="en")
-        assert len(filtered.context["attention"].overdue) == 2  # other filters, other count
+        assert len(filtered.context["figures"].overdue) == 2  # other filters, other count
 
     def test_a_cache_that_is_down_costs_time_not_the_page(self, client, settings, monkeypatch):
         monkeypatch.setattr("alianzas.selectors.LARGE_SCOPE", 0)
@@ -574,4 +576,4 @@ class TestAttention:
         self.overdue_in(AllianceFactory(name="Alianza sin caché"))
         page = client.get(reverse("alianzas:dashboard"))
         assert page.status_code == 200
-        assert page.context["attention"].overdue[0]["alliance__name"] == "Alianza sin caché"
+        assert page.context["figures"].overdue[0]["alliance__name"] == "Alianza sin caché"
