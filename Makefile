@@ -47,7 +47,7 @@ messages: install
 
 # The national-scale benchmark (docs/benchmarks.md): seed_demo at 10,000 alliances, 2,000
 # actors, 200,000 commitments and 100,000 measurements in PostgreSQL (kept between runs),
-# gunicorn with production settings and two workers, wrk for BENCH_SECONDS per page, and
+# gunicorn with production settings and two workers, wrk (three rounds of 5 s a page), and
 # the reminder sweep at 10k, 100k and 1M commitments. About ten minutes on a first run.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/alianzas_bench
 BENCH_ARGS ?=
