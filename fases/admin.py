@@ -57,7 +57,7 @@ class PhaseChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return transition_label(change.transition)
 
 
-class EvaluationRatingInline(admin.TabularInline):
+class EvaluationRatingInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = EvaluationRating
     form = ModelValidationForm
     fields = ("criterion", "score", "note")
@@ -65,7 +65,11 @@ class EvaluationRatingInline(admin.TabularInline):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(admin.ModelAdmin):
+class EvaluationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Evaluations are recorded on the alliance's evaluation page (administrators may too),
+    through ``fases.services.record_evaluation``: only in Evaluación, with every criterion
+    rated. Here they are read."""
+
     inlines = [EvaluationRatingInline]
     form = ModelValidationForm
     list_display = ("alliance", "cycle", "decision", "author", "created_at")
@@ -85,11 +89,6 @@ class EvaluationAdmin(admin.ModelAdmin):
         "updated_at",
     )
     readonly_fields = ("author", "created_at", "updated_at")
-
-    def save_model(self, request, obj, form, change):
-        if not change and obj.author_id is None:
-            obj.author = request.user
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(Adjustment)

@@ -612,19 +612,23 @@ def test_objective_inline_lists_its_indicators(staff_client, alliance):
     assert admin_url(Indicator, "change", indicator.pk) in response.content.decode()
 
 
-def test_evaluation_is_validated_and_authored_by_whoever_records_it(
+def test_evaluations_are_read_here_and_recorded_through_the_service(
     staff_client, administrator, alliance
 ):
-    data = form_data(staff_client.get(admin_url(Evaluation, "add")))
-    data.update(alliance=alliance.pk, cycle="1", decision="continue", findings="Metas cumplidas.")
+    """The admin would skip the service's rules (only in Evaluación, every criterion rated):
+    it shows evaluations and their ratings, and adds or changes none."""
+    evaluation = EvaluationFactory(alliance=alliance, author=administrator, findings="Metas.")
 
-    assert staff_client.post(admin_url(Evaluation, "add"), data).status_code == 302
-    assert Evaluation.objects.get().author == administrator
-
-    response = staff_client.post(admin_url(Evaluation, "add"), data)
-
-    assert response.status_code == 200
-    assert response.context["adminform"].form.non_field_errors()
+    assert staff_client.get(admin_url(Evaluation, "add")).status_code == 403
+    page = staff_client.get(admin_url(Evaluation, "change", evaluation.pk))
+    assert page.status_code == 200
+    assert "Metas." in page.content.decode()
+    data = {"alliance": alliance.pk, "cycle": "1", "decision": "close", "findings": "Otra."}
+    assert (
+        staff_client.post(admin_url(Evaluation, "change", evaluation.pk), data).status_code == 403
+    )
+    evaluation.refresh_from_db()
+    assert evaluation.findings == "Metas."
     assert Evaluation.objects.count() == 1
 
 
