@@ -108,8 +108,13 @@ class Commitment(ProtectedStateMixin, models.Model):
         return f"{self.actor}: {self.description[:60]}"
 
     @property
+    def is_open(self) -> bool:
+        """Pending or in progress: it still takes progress updates and edits."""
+        return self.status in OPEN_STATUSES
+
+    @property
     def is_overdue(self) -> bool:
-        return self.status in OPEN_STATUSES and self.due_date < timezone.localdate()
+        return self.is_open and self.due_date < timezone.localdate()
 
     def clean(self) -> None:
         super().clean()

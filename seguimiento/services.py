@@ -49,6 +49,17 @@ class MeasurementNotPermitted(MeasurementError):
     pass
 
 
+def progress_refusal(commitment: Commitment, alliance: Alliance) -> str | None:
+    """Why ``commitment`` takes no progress update now, or None when it does."""
+    if alliance.is_closed:
+        return _("The alliance is closed: its commitments take no more updates.")
+    if not commitment.is_open:
+        return _("This commitment is “%(status)s” and takes no more updates.") % {
+            "status": commitment.get_status_display()
+        }
+    return None
+
+
 def log_progress(
     *,
     commitment: Commitment,
@@ -75,15 +86,9 @@ def log_progress(
             .select_related("alliance")
             .get(pk=commitment.pk)
         )
-        if locked.alliance.is_closed:
-            raise CommitmentError(
-                _("The alliance is closed: its commitments take no more updates.")
-            )
-        if locked.status not in OPEN_STATUSES:
-            raise CommitmentError(
-                _("This commitment is “%(status)s” and takes no more updates.")
-                % {"status": locked.get_status_display()}
-            )
+        refusal = progress_refusal(locked, locked.alliance)
+        if refusal:
+            raise CommitmentError(refusal)
         update = CommitmentUpdate(
             commitment=locked,
             author=user,

@@ -172,8 +172,7 @@ def commitment_detail(request, pk, commitment_pk):
         "commitment": commitment,
         "page": paginate(request, updates),
         "can_log": (
-            commitment.status in OPEN_STATUSES
-            and not alliance.is_closed
+            services.progress_refusal(commitment, alliance) is None
             and access.can_update_commitment(request.user, commitment)
         ),
     }
@@ -190,13 +189,7 @@ def log_progress(request, pk, commitment_pk):
         raise PermissionDenied
     detail = reverse("seguimiento:commitment_detail", args=[alliance.pk, commitment.pk])
     title = _("Progress of “%(commitment)s”") % {"commitment": commitment.description[:60]}
-    refusal = None
-    if alliance.is_closed:
-        refusal = _("The alliance is closed: its commitments take no more updates.")
-    elif commitment.status not in OPEN_STATUSES:
-        refusal = _("This commitment is “%(status)s” and takes no more updates.") % {
-            "status": commitment.get_status_display()
-        }
+    refusal = services.progress_refusal(commitment, alliance)
     if refusal:
         return refusal_page(request, title=title, message=refusal, back=detail, alliance=alliance)
     form = ProgressForm(
