@@ -150,14 +150,21 @@ class Dashboard:
     as_of: datetime.datetime | None = None  # set when the figures come from the cache
 
 
+def small_scope_ids(alliances: QuerySet[Alliance]) -> list[int] | None:
+    """The ids of ``alliances`` if they are a person's own few (at most LARGE_SCOPE), else
+    ``None``: a national portfolio."""
+    ids = list(alliances.order_by().values_list("pk", flat=True)[: LARGE_SCOPE + 1])
+    return ids if len(ids) <= LARGE_SCOPE else None
+
+
 def dashboard(alliances: QuerySet[Alliance], *, scope_key: str) -> Dashboard:
     """The dashboard's figures for ``alliances``. A person's own alliances (a few dozen)
     are looked up by id, fresh on every request. A national portfolio (thousands of
     alliances, hundreds of thousands of commitments) costs scans, so its figures are
     computed at most once a minute per ``scope_key`` (who sees it and with which filters)
     and shown with their time."""
-    ids = list(alliances.order_by().values_list("pk", flat=True)[: LARGE_SCOPE + 1])
-    if len(ids) <= LARGE_SCOPE:
+    ids = small_scope_ids(alliances)
+    if ids is not None:
         return Dashboard(board(alliances), overdue_by_alliance(ids), stale_indicators(ids))
     key = f"dashboard:{timezone.localdate()}:{scope_key}"
 

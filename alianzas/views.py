@@ -10,10 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
-from alianzas import access, selectors, services
+from alianzas import access, generations, selectors, services
 from alianzas.forms import (
     ActorFilterForm,
     ActorForm,
@@ -31,6 +32,12 @@ from fases.services import next_step, transition_options
 from seguimiento.services import REPORTING_PHASES
 
 PAGE_SIZE = 25
+
+
+def later(function, *args, **kwargs):
+    """``function(*args, **kwargs)``, computed when a template first reads it: not at all when the
+    part of the page that reads it comes from the cache."""
+    return SimpleLazyObject(lambda: function(*args, **kwargs))
 
 
 def form_page(
@@ -103,13 +110,22 @@ def dashboard(request):
     form, filters = filtered(request, AllianceFilterForm)
     visible = access.visible_alliances(request.user)
     alliances = selectors.filter_alliances(visible, filters)
+    # Keyed on every alliance the person sees, not only those filtered in: the list of
+    # those waiting for requirements is not filtered.
+    ids = selectors.small_scope_ids(visible)
+    scope_key = f"{access.visibility_key(request.user)}:{filters_key(filters)}"
     context = {
         "nav": "dashboard",
         "filter_form": form,
-        "figures": selectors.dashboard(
-            alliances, scope_key=f"{access.visibility_key(request.user)}:{filters_key(filters)}"
+        # A person's own alliances: the figures are cached until one of them changes. A
+        # national portfolio's are counted once a minute (selectors.dashboard).
+        "content_cache": (
+            generations.content_cache(f"dashboard:{scope_key}", request, ids)
+            if ids is not None
+            else None
         ),
-        "blocked": selectors.blocked_alliances(request.user),
+        "figures": later(selectors.dashboard, alliances, scope_key=scope_key),
+        "blocked": later(selectors.blocked_alliances, request.user),
         "can_create": access.can_create_alliance(request.user),
     }
     return render(request, "alianzas/dashboard.html", context)
@@ -134,31 +150,30 @@ def alliance_list(request):
 
 @login_required
 def alliance_detail(request, pk):
-    alliance = access.get_alliance_or_404(
-        request.user, pk, prefetch=("regions", "goals", "coordinators")
-    )
-    can_manage = access.can_manage_alliance(request.user, alliance)
-    memberships = alliance.memberships.select_related("actor").order_by(
-        "left_on", "joined_on", "pk"
-    )
-    represented_actor_ids = set(request.user.actors.values_list("pk", flat=True))
+    alliance = access.get_alliance_or_404(request.user, pk)
+    user = request.user
+    # Everything below the title is cached for this person until the alliance changes
+    # (alianzas.generations); what it needs is read only when it is rendered.
     context = {
         "nav": "alliances",
         "alliance": alliance,
-        "can_manage": can_manage,
-        "memberships": memberships,
-        "objectives": selectors.objectives_with_indicators(alliance),
-        "commitments": selectors.commitments_by_actor(alliance, alliance.cycle),
-        "next_step": next_step(alliance),
-        "options": transition_options(alliance, request.user),
+        "content_cache": generations.content_cache("alliance", request, [alliance.pk]),
+        "can_manage": later(access.can_manage_alliance, user, alliance),
+        "memberships": alliance.memberships.select_related("actor").order_by(
+            "left_on", "joined_on", "pk"
+        ),
+        "objectives": later(selectors.objectives_with_indicators, alliance),
+        "commitments": later(selectors.commitments_by_actor, alliance, alliance.cycle),
+        "next_step": later(next_step, alliance),
+        "options": later(transition_options, alliance, user),
         "history": alliance.phase_changes.select_related("user").order_by("-created_at", "-pk"),
-        "represented_actor_ids": represented_actor_ids,
-        # The navigation's “My commitments” link, known here without asking again.
-        "is_representative": bool(represented_actor_ids),
-        "reportable_indicator_ids": (
-            access.reportable_indicator_ids(request.user, alliance)
-            if alliance.phase in REPORTING_PHASES
-            else set()
+        "represented_actor_ids": later(lambda: set(user.actors.values_list("pk", flat=True))),
+        "reportable_indicator_ids": later(
+            lambda: (
+                access.reportable_indicator_ids(user, alliance)
+                if alliance.phase in REPORTING_PHASES
+                else set()
+            )
         ),
     }
     return render(request, "alianzas/alliance_detail.html", context)

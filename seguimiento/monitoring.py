@@ -517,14 +517,17 @@ def alliance_monitoring(
     )
     for commitment in overdue:
         commitment.days_late = (today - commitment.due_date).days
-    exports = []
-    if user is not None:
-        exports = list(
-            Export.objects.filter(alliance=alliance, requested_by=user).order_by(
-                "-created_at", "-pk"
-            )[:RECENT_EXPORTS]
-        )
+    exports = recent_exports(alliance, user) if user is not None else []
     return AllianceMonitoring(cycle, charts, by_actor, by_kind, overdue, late, exports)
+
+
+def recent_exports(alliance: Alliance, user) -> list[Export]:
+    """The files ``user`` last asked for about ``alliance``, newest first."""
+    return list(
+        Export.objects.filter(alliance=alliance, requested_by=user).order_by("-created_at", "-pk")[
+            :RECENT_EXPORTS
+        ]
+    )
 
 
 # --- The portfolio ------------------------------------------------------------------

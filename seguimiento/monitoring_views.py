@@ -13,9 +13,9 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from alianzas import access, selectors
+from alianzas import access, generations, selectors
 from alianzas.forms import AllianceFilterForm
-from alianzas.views import filtered, paginate
+from alianzas.views import filtered, later, paginate
 from seguimiento import exports, monitoring, tasks
 from seguimiento.models import Export
 
@@ -49,7 +49,11 @@ def alliance_monitoring(request, pk):
         "nav": "alliances",
         "alliance": alliance,
         "cycle_form": form,
-        "data": monitoring.alliance_monitoring(alliance, cycle, user=request.user),
+        # The figures are cached for this person until the alliance changes; the files
+        # they asked for change as a worker builds them, so those are read every time.
+        "content_cache": generations.content_cache(f"monitoring:{cycle}", request, [alliance.pk]),
+        "data": later(monitoring.alliance_monitoring, alliance, cycle),
+        "exports": later(monitoring.recent_exports, alliance, request.user),
     }
     return render(request, TEMPLATES + "alliance.html", context)
 

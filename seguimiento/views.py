@@ -11,14 +11,16 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from alianzas import access
+from alianzas import access, generations
 from alianzas.models import Indicator
 from alianzas.views import (
     adjustment_form_for,
     alliance_url,
     attach_errors,
     done,
+    filters_key,
     form_page,
+    later,
     paginate,
 )
 from seguimiento import services
@@ -144,10 +146,18 @@ def my_commitments(request):
     commitments = commitments.annotate(
         closed=Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1))
     ).order_by("closed", "due_date", "pk")
+    alliance_ids = Commitment.objects.filter(actor__representatives=request.user).values_list(
+        "alliance_id", flat=True
+    )
+    chosen = f"{form.is_bound}:{filters_key(filters)}:{request.GET.get('page', '')}"
     context = {
         "nav": "my_commitments",
         "filter_form": form,
-        "page": paginate(request, commitments),
+        # Cached for this person until one of the alliances their commitments are in changes.
+        "content_cache": generations.content_cache(
+            f"my-commitments:{chosen}", request, alliance_ids.distinct()
+        ),
+        "page": later(paginate, request, commitments),
         "is_representative": access.is_representative(request.user),
     }
     return render(request, "seguimiento/my_commitments.html", context)

@@ -4,6 +4,7 @@ from importlib import import_module
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.utils import translation
 
@@ -94,6 +95,12 @@ def _fast_password_hashing():
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     get_hashers.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with nothing cached (the cache outlives a test's rolled-back rows)."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -497,12 +497,17 @@ class TestQueryCounts:
         for name, bound in (
             # The requirement checklist of at most ATTENTION_SIZE blocked alliances costs
             # three queries each; everything else on the dashboard is a fixed number.
-            ("alianzas:dashboard", 12 + 3 * ATTENTION_SIZE),
+            ("alianzas:dashboard", 13 + 3 * ATTENTION_SIZE),
             ("alianzas:alliance_list", 7),
             ("alianzas:actor_list", 7),
         ):
             with django_assert_max_num_queries(bound):
                 assert client.get(reverse(name)).status_code == 200
+        # Until one of the person's alliances changes, the dashboard's figures are cached:
+        # session, person, their alliances, navigation and the filters' choices remain.
+        client.get(reverse("alianzas:dashboard"))  # the first with a CSRF cookie: stored
+        with django_assert_max_num_queries(7):
+            assert client.get(reverse("alianzas:dashboard")).status_code == 200
 
     @pytest.mark.parametrize("rows", [3, 50])
     def test_alliance_page(self, client, coordinator, rows, django_assert_max_num_queries):
@@ -517,6 +522,12 @@ class TestQueryCounts:
             IndicatorFactory(objective=objective, responsible_actor=actor)
         client.force_login(coordinator)
         with django_assert_max_num_queries(27):
+            response = client.get(reverse("alianzas:alliance_detail", args=[alliance.pk]))
+        assert response.status_code == 200
+        # Then cached until the alliance changes (the first visit sets the CSRF cookie the
+        # key needs, the second stores): session, person, alliance, navigation.
+        client.get(reverse("alianzas:alliance_detail", args=[alliance.pk]))
+        with django_assert_max_num_queries(4):
             response = client.get(reverse("alianzas:alliance_detail", args=[alliance.pk]))
         assert response.status_code == 200
         assert Membership.objects.filter(alliance=alliance).count() == rows

@@ -1,0 +1,276 @@
+"""Generations: a token per alliance and per person that changes whenever something shown
+about them changes, so that what is rendered from them can be cached and never served stale.
+
+A page that costs many queries and a long template (an alliance's page, its monitoring,
+the dashboard, “My commitments”) caches its content under a key made of the generations it
+was built from. Any write to the alliance (its members, objectives, indicators, commitments,
+measurements, phase, evaluations…) replaces that alliance's token when the transaction
+commits, so the next request misses and builds the content afresh: there is no expiry to
+wait for and no list of cache keys to forget.
+
+Writes are seen through model signals (``post_save``, ``pre_delete``, ``m2m_changed``) of the
+models in ``ALLIANCE_OF``, so the admin, the services and the shell are all covered.
+``QuerySet.update()`` and ``bulk_create()`` send no signals: code that writes rows shown on
+an alliance's pages that way must call :func:`alliance_changed` itself (``seed_demo`` calls
+:func:`everything_changed`).
+
+A cache that is down or evicts a token makes a miss, never a wrong page: a missing token is
+replaced by a new one.
+"""
+
+import hashlib
+import logging
+import operator
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_save, pre_delete
+from django.utils import timezone
+from django.utils.translation import get_language
+
+logger = logging.getLogger(__name__)
+
+# Long enough to be useful, short enough that what a signal cannot see (a person's display
+# name in an alliance's history, say) is not shown for long after it changes.
+CONTENT_SECONDS = 10 * 60
+TOKEN_SECONDS = 24 * 60 * 60
+
+EVERYTHING = "generation:all"
+
+
+def _alliance_key(alliance_id) -> str:
+    return f"generation:alliance:{alliance_id}"
+
+
+def _person_key(user_id) -> str:
+    return f"generation:person:{user_id}"
+
+
+# For each model shown on an alliance's pages: how to get from a row to its alliance's id.
+ALLIANCE_OF = {
+    "alianzas.Alliance": "pk",
+    "alianzas.Membership": "alliance_id",
+    "alianzas.Objective": "alliance_id",
+    "alianzas.Indicator": "objective.alliance_id",
+    "fases.PhaseChange": "alliance_id",
+    "fases.Evaluation": "alliance_id",
+    "fases.EvaluationRating": "evaluation.alliance_id",
+    "fases.Adjustment": "alliance_id",
+    "seguimiento.Commitment": "alliance_id",
+    "seguimiento.CommitmentUpdate": "commitment.alliance_id",
+    "seguimiento.Measurement": "indicator.objective.alliance_id",
+    "seguimiento.MeasurementCorrection": "measurement.indicator.objective.alliance_id",
+    "seguimiento.HealthCheck": "alliance_id",
+    "seguimiento.HealthCheckAnswer": "health_check.alliance_id",
+    "seguimiento.Export": "alliance_id",
+    "seguimiento.ReminderPolicy": "alliance_id",
+}
+
+
+def _new_token() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def _tokens(keys: list[str]) -> list[str]:
+    found = cache.get_many(keys)
+    missing = {key: _new_token() for key in keys if key not in found}
+    if missing:
+        cache.set_many(missing, TOKEN_SECONDS)
+    return [found.get(key) or missing[key] for key in keys]
+
+
+def _forget(keys: list[str]) -> None:
+    """Drop the tokens now, so that the rest of this transaction reads its own writes, and
+    again once it commits: a request that read the old rows in between may have cached
+    content under a token made meanwhile."""
+
+    def delete():
+        try:
+            cache.delete_many(keys)
+        except Exception:
+            # The tokens then live until they expire: say so loudly, it means stale pages.
+            logger.exception("Generations not replaced: %s", keys)
+
+    delete()
+    transaction.on_commit(delete)
+
+
+def alliance_changed(*alliance_ids) -> None:
+    """What is shown about these alliances changed: replace their tokens on commit."""
+    ids = {pk for pk in alliance_ids if pk is not None}
+    if ids:
+        _forget([_alliance_key(pk) for pk in sorted(ids)])
+
+
+def person_changed(*user_ids) -> None:
+    """What a person may do or sees about themselves changed (roles, representation)."""
+    ids = {pk for pk in user_ids if pk is not None}
+    if ids:
+        _forget([_person_key(pk) for pk in sorted(ids)])
+
+
+def everything_changed() -> None:
+    """Shared names (regions, goals, actors) or rows written without signals changed."""
+    _forget([EVERYTHING])
+
+
+def alliance_generation(alliance_id) -> str:
+    return _tokens([_alliance_key(alliance_id)])[0]
+
+
+@dataclass(frozen=True)
+class ContentCache:
+    """Where a page keeps its content: a key naming everything it was built from."""
+
+    key: str
+    seconds: int = CONTENT_SECONDS
+
+
+def content_cache(name: str, request, alliance_ids: Iterable = ()) -> ContentCache | None:
+    """The cache of the content of page ``name`` as ``request.user`` sees it, built from
+    ``alliance_ids``; ``None`` when it must not be cached.
+
+    The key holds the person (what they may do differs), the generations of the person, of
+    the alliances and of everything, the language, the day (what is overdue changes at
+    midnight) and the request's CSRF secret (the content holds forms whose tokens must match
+    the browser's cookie). Without that secret yet, the content is not cached."""
+    secret = request.META.get("CSRF_COOKIE")
+    user = request.user
+    if not secret or not user.is_authenticated:
+        return None
+    ids = sorted(set(alliance_ids))
+    keys = [EVERYTHING, _person_key(user.pk), *(_alliance_key(pk) for pk in ids)]
+    tokens = _tokens(keys)
+    digest = hashlib.sha256(
+        "|".join(
+            [
+                *tokens,
+                *map(str, ids),
+                secret,
+                get_language() or "",
+                timezone.localdate().isoformat(),
+            ]
+        ).encode()
+    ).hexdigest()[:32]
+    return ContentCache(key=f"content:{name}:{user.pk}:{digest}")
+
+
+# --- Signals ----------------------------------------------------------------------
+
+
+def _follow(instance, path: str):
+    try:
+        return operator.attrgetter(path)(instance)
+    except Exception:
+        # A row whose parent is already gone (a cascade): the parent's own signal covers it.
+        return None
+
+
+def _row_changed(sender, instance, path, **kwargs):
+    if kwargs.get("raw"):  # loaddata
+        return
+    alliance_changed(_follow(instance, path))
+
+
+def _actor_changed(sender, instance, **kwargs):
+    """An actor's name or sector shows on every alliance it belongs to."""
+    if kwargs.get("raw") or instance.pk is None:
+        return
+    Membership = apps.get_model("alianzas", "Membership")
+    alliance_changed(
+        *Membership.objects.filter(actor=instance).values_list("alliance_id", flat=True)
+    )
+
+
+def _person_saved(sender, instance, **kwargs):
+    # Signing in saves the person (last_login), which also starts a fresh cache for them.
+    if not kwargs.get("raw"):
+        person_changed(instance.pk)
+
+
+def _coordinators_changed(sender, instance, action, pk_set, model, **kwargs):
+    if not action.startswith("post_"):
+        return
+    Alliance = apps.get_model("alianzas", "Alliance")
+    if isinstance(instance, Alliance):
+        alliance_changed(instance.pk)
+        if pk_set:
+            person_changed(*pk_set)
+        else:
+            everything_changed()  # clear(): who was affected is not told
+    else:  # from the person's side
+        person_changed(instance.pk)
+        alliance_changed(*(pk_set or ()))
+
+
+def _representatives_changed(sender, instance, action, pk_set, model, **kwargs):
+    if not action.startswith("post_"):
+        return
+    Actor = apps.get_model("alianzas", "Actor")
+    if isinstance(instance, Actor):
+        if pk_set:
+            person_changed(*pk_set)
+        else:
+            everything_changed()
+    else:
+        person_changed(instance.pk)
+
+
+def _alliance_sets_changed(sender, instance, action, **kwargs):
+    """Regions and goals of an alliance."""
+    if not action.startswith("post_"):
+        return
+    Alliance = apps.get_model("alianzas", "Alliance")
+    if isinstance(instance, Alliance):
+        alliance_changed(instance.pk)
+    else:
+        everything_changed()
+
+
+def _shared_changed(sender, instance, **kwargs):
+    if not kwargs.get("raw"):
+        everything_changed()
+
+
+def connect() -> None:
+    """Called once, from ``AlianzasConfig.ready``."""
+    for label, path in ALLIANCE_OF.items():
+        model = apps.get_model(label)
+
+        def receiver(sender, instance, path=path, **kwargs):
+            _row_changed(sender, instance, path, **kwargs)
+
+        uid = f"generations:{label}"
+        post_save.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":save")
+        # Before the delete, while the rows leading to the alliance still exist.
+        pre_delete.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":delete")
+
+    Actor = apps.get_model("alianzas", "Actor")
+    Alliance = apps.get_model("alianzas", "Alliance")
+    for model in (Actor,):
+        post_save.connect(_actor_changed, sender=model, dispatch_uid="generations:actor")
+        pre_delete.connect(_actor_changed, sender=model, dispatch_uid="generations:actor:del")
+    User = apps.get_model("alianzas", "User")
+    post_save.connect(_person_saved, sender=User, dispatch_uid="generations:person")
+    for label in ("alianzas.Region", "alianzas.SustainableDevelopmentGoal"):
+        model = apps.get_model(label)
+        post_save.connect(_shared_changed, sender=model, dispatch_uid=f"generations:{label}")
+        pre_delete.connect(_shared_changed, sender=model, dispatch_uid=f"generations:{label}:d")
+    m2m_changed.connect(
+        _coordinators_changed,
+        sender=Alliance.coordinators.through,
+        dispatch_uid="generations:coordinators",
+    )
+    m2m_changed.connect(
+        _representatives_changed,
+        sender=Actor.representatives.through,
+        dispatch_uid="generations:representatives",
+    )
+    for through in (Alliance.regions.through, Alliance.goals.through):
+        m2m_changed.connect(
+            _alliance_sets_changed, sender=through, dispatch_uid=f"generations:{through}"
+        )

@@ -1,0 +1,248 @@
+"""Cached page content is never stale: every write shown on an alliance's pages replaces the
+alliance's generation, and the pages built from it are built again (alianzas.generations)."""
+
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from alianzas import generations
+from alianzas.models import Region
+from fases.services import change_phase
+from seguimiento import services as monitoring_services
+from tests.factories import (
+    ActorFactory,
+    AdjustmentFactory,
+    AllianceFactory,
+    CommitmentFactory,
+    EvaluationFactory,
+    ExportFactory,
+    HealthCheckFactory,
+    IndicatorFactory,
+    MeasurementFactory,
+    MembershipFactory,
+    ObjectiveFactory,
+    ReminderPolicyFactory,
+    UserFactory,
+    ready_for_implementation,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def generation(alliance) -> str:
+    return generations.alliance_generation(alliance.pk)
+
+
+# Each model whose rows show on an alliance's pages: a factory that makes one for ``alliance``.
+ROWS = {
+    "membership": lambda a: MembershipFactory(alliance=a),
+    "objective": lambda a: ObjectiveFactory(alliance=a),
+    "indicator": lambda a: IndicatorFactory(objective=ObjectiveFactory(alliance=a)),
+    "commitment": lambda a: CommitmentFactory(alliance=a),
+    "measurement": lambda a: MeasurementFactory(
+        indicator=IndicatorFactory(objective=ObjectiveFactory(alliance=a))
+    ),
+    "evaluation": lambda a: EvaluationFactory(alliance=a),
+    "adjustment": lambda a: AdjustmentFactory(alliance=a),
+    "health_check": lambda a: HealthCheckFactory(alliance=a),
+    "export": lambda a: ExportFactory(alliance=a),
+    "reminder_policy": lambda a: ReminderPolicyFactory(alliance=a),
+}
+
+
+@pytest.mark.parametrize("make", ROWS.values(), ids=ROWS.keys())
+def test_adding_changing_or_deleting_a_row_replaces_the_alliances_generation(
+    make, django_capture_on_commit_callbacks
+):
+    alliance = AllianceFactory()
+    other = AllianceFactory()
+    before, untouched = generation(alliance), generation(other)
+    with django_capture_on_commit_callbacks(execute=True):
+        row = make(alliance)
+    created = generation(alliance)
+    assert created != before
+
+    with django_capture_on_commit_callbacks(execute=True):
+        row.save()
+    saved = generation(alliance)
+    assert saved != created
+
+    with django_capture_on_commit_callbacks(execute=True):
+        row.delete()
+    assert generation(alliance) != saved
+    # Only the alliance written to is rebuilt.
+    assert generation(other) == untouched
+
+
+def test_a_generation_is_stable_while_nothing_changes():
+    alliance = AllianceFactory()
+    assert generation(alliance) == generation(alliance)
+
+
+def test_changing_regions_coordinators_or_the_alliance_itself_replaces_it():
+    alliance = AllianceFactory()
+    steps = [
+        lambda: alliance.regions.add(Region.objects.get(code="05")),
+        lambda: alliance.coordinators.add(UserFactory()),
+        lambda: alliance.coordinators.clear(),
+        lambda: alliance.save(),
+    ]
+    for step in steps:
+        before = generation(alliance)
+        step()
+        assert generation(alliance) != before
+
+
+def test_renaming_an_actor_replaces_the_generation_of_its_alliances():
+    membership = MembershipFactory()
+    before = generation(membership.alliance)
+    membership.actor.name = "Nuevo nombre"
+    membership.actor.save()
+    assert generation(membership.alliance) != before
+
+
+# --- The pages ---------------------------------------------------------------------
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def cache_page(client, url) -> str:
+    """Visit ``url`` until its content is cached: the first visit sets the CSRF cookie the
+    key needs, the second stores the content."""
+    client.get(url)
+    return client.get(url).content.decode()
+
+
+def alliance_url(alliance) -> str:
+    return reverse("alianzas:alliance_detail", args=[alliance.pk])
+
+
+class TestAlliancePage:
+    def test_a_second_visit_reads_the_content_from_the_cache(self, alliance, coordinator):
+        client = signed_in(coordinator)
+        client.get(alliance_url(alliance))  # sets the CSRF cookie
+        with CaptureQueriesContext(connection) as first:
+            client.get(alliance_url(alliance))
+        with CaptureQueriesContext(connection) as second:
+            response = client.get(alliance_url(alliance))
+        assert "Agua segura para Ayacucho" in response.content.decode()
+        # Session, person, the alliance (the access check), the navigation.
+        assert len(second) <= 4 < len(first)
+
+    def test_a_new_commitment_shows_at_once(self, alliance, coordinator):
+        client = signed_in(coordinator)
+        cache_page(client, alliance_url(alliance))
+        CommitmentFactory(alliance=alliance, description="Donar cien filtros de agua")
+        assert "Donar cien filtros de agua" in client.get(alliance_url(alliance)).content.decode()
+
+    def test_progress_logged_by_a_representative_shows_to_the_coordinator(
+        self, alliance, coordinator, member_representative
+    ):
+        actor = member_representative.actors.get()
+        commitment = CommitmentFactory(alliance=alliance, actor=actor)
+        client = signed_in(coordinator)
+        assert "37%" not in cache_page(client, alliance_url(alliance))
+        signed_in(member_representative).post(
+            reverse("seguimiento:log_progress", args=[alliance.pk, commitment.pk]),
+            {"progress": "37", "note": "Avance"},
+        )
+        assert "37%" in client.get(alliance_url(alliance)).content.decode()
+
+    def test_a_renamed_actor_shows_its_new_name(self, alliance, coordinator):
+        client = signed_in(coordinator)
+        cache_page(client, alliance_url(alliance))
+        actor = alliance.actors.get()
+        actor.name = "Gobierno Regional de Ayacucho (GORE)"
+        actor.save()
+        assert "(GORE)" in client.get(alliance_url(alliance)).content.decode()
+
+    def test_a_coordinator_removed_no_longer_sees_what_managers_see(self, alliance, coordinator):
+        client = signed_in(coordinator)
+        edit = reverse("alianzas:alliance_edit", args=[alliance.pk])
+        assert edit in cache_page(client, alliance_url(alliance))
+        # Still able to read it as the representative of a member.
+        MembershipFactory(alliance=alliance, actor=ActorFactory(representatives=[coordinator]))
+        alliance.coordinators.remove(coordinator)
+        assert edit not in client.get(alliance_url(alliance)).content.decode()
+
+    def test_each_language_has_its_own_content(self, alliance, coordinator):
+        client = signed_in(coordinator)
+        assert "Miembros" in cache_page(client, alliance_url(alliance))
+        english = client.get(alliance_url(alliance), HTTP_ACCEPT_LANGUAGE="en")
+        assert "Members" in english.content.decode()
+
+    def test_each_browser_gets_forms_that_its_own_cookie_accepts(self, alliance, coordinator):
+        """The content holds CSRF tokens: a second browser of the same person must not be
+        served the first one's."""
+        MembershipFactory(alliance=alliance, actor=ActorFactory(sector="private"), role="leader")
+        first, second = (Client(enforce_csrf_checks=True) for _ in range(2))
+        for browser in (first, second):
+            browser.force_login(coordinator)
+        first.get(alliance_url(alliance))
+        first.get(alliance_url(alliance))  # now cached for the first browser's cookie
+        page = second.get(alliance_url(alliance)).content.decode()
+        second.get(alliance_url(alliance))
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        response = second.post(
+            reverse("alianzas:member_add", args=[alliance.pk]),
+            {"csrfmiddlewaretoken": token},
+        )
+        assert response.status_code != 403
+
+
+class TestOtherCachedPages:
+    def test_the_dashboard_shows_a_phase_change_at_once(self, alliance, coordinator):
+        ready_for_implementation(alliance)
+        CommitmentFactory(alliance=alliance, actor=alliance.actors.get(name__startswith="Gob"))
+        client = signed_in(coordinator)
+        dashboard = reverse("alianzas:dashboard")
+        cache_page(client, dashboard)
+        change_phase(alliance=alliance, transition="start_implementation", user=coordinator)
+        page = client.get(dashboard).content.decode()
+        column = page.split('phase-implementation">')[1].split("</section>")[0]
+        assert "Agua segura para Ayacucho" in column
+
+    def test_my_commitments_shows_new_progress(self, alliance, member_representative):
+        actor = member_representative.actors.get()
+        commitment = CommitmentFactory(alliance=alliance, actor=actor)
+        client = signed_in(member_representative)
+        mine = reverse("seguimiento:my_commitments")
+        assert "64%" not in cache_page(client, mine)
+        monitoring_services.log_progress(
+            commitment=commitment, user=member_representative, progress=64, note=""
+        )
+        assert "64%" in client.get(mine).content.decode()
+
+    def test_my_commitments_shows_a_commitment_in_a_new_alliance(self, member_representative):
+        actor = (
+            member_representative.actors.get()
+            if member_representative.actors.exists()
+            else (ActorFactory(representatives=[member_representative]))
+        )
+        client = signed_in(member_representative)
+        mine = reverse("seguimiento:my_commitments")
+        cache_page(client, mine)
+        CommitmentFactory(actor=actor, description="Capacitar a cuarenta promotoras")
+        assert "Capacitar a cuarenta promotoras" in client.get(mine).content.decode()
+
+    def test_monitoring_shows_a_new_measurement(self, alliance, coordinator):
+        indicator = IndicatorFactory(objective=ObjectiveFactory(alliance=alliance))
+        client = signed_in(coordinator)
+        url = reverse("seguimiento:monitoring", args=[alliance.pk])
+        cache_page(client, url)
+        MeasurementFactory(
+            indicator=indicator,
+            period_start=datetime.date(2026, 4, 1),
+            period_end=datetime.date(2026, 6, 30),
+            value="432.5",
+        )
+        assert "432,5" in client.get(url).content.decode()
