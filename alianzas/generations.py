@@ -40,6 +40,10 @@ CONTENT_SECONDS = 10 * 60
 TOKEN_SECONDS = 24 * 60 * 60
 
 EVERYTHING = "generation:all"
+# Replaced with any alliance's: for what is built from all of them (the alliance list).
+ANY_ALLIANCE = "generation:any-alliance"
+# Replaced when a reminder sweep records notices for many people at once.
+NOTICES = "generation:notices"
 
 
 def _alliance_key(alliance_id) -> str:
@@ -75,11 +79,21 @@ def _new_token() -> str:
     return uuid.uuid4().hex[:12]
 
 
+class CacheUnavailable(Exception):
+    pass
+
+
 def _tokens(keys: list[str]) -> list[str]:
-    found = cache.get_many(keys)
-    missing = {key: _new_token() for key in keys if key not in found}
-    if missing:
-        cache.set_many(missing, TOKEN_SECONDS)
+    try:
+        found = cache.get_many(keys)
+        missing = {key: _new_token() for key in keys if key not in found}
+        if missing:
+            cache.set_many(missing, TOKEN_SECONDS)
+    except Exception as error:
+        # A cache that fails costs the time of computing, never the page.
+        # (config.cache.TolerantRedisCache already reads Redis being down as a miss.)
+        logger.warning("The cache did not answer; nothing is cached.", exc_info=True)
+        raise CacheUnavailable from error
     return [found.get(key) or missing[key] for key in keys]
 
 
@@ -103,7 +117,7 @@ def alliance_changed(*alliance_ids) -> None:
     """What is shown about these alliances changed: replace their tokens on commit."""
     ids = {pk for pk in alliance_ids if pk is not None}
     if ids:
-        _forget([_alliance_key(pk) for pk in sorted(ids)])
+        _forget([ANY_ALLIANCE, *(_alliance_key(pk) for pk in sorted(ids))])
 
 
 def person_changed(*user_ids) -> None:
@@ -113,13 +127,36 @@ def person_changed(*user_ids) -> None:
         _forget([_person_key(pk) for pk in sorted(ids)])
 
 
+def notices_changed() -> None:
+    """Reminders were recorded for people the sweep does not name one by one."""
+    _forget([NOTICES])
+
+
+def person_value(user, name: str, compute, *, seconds: int = 60):
+    """``compute()``, cached for ``user`` until their generation (or the notices') changes,
+    and at most ``seconds``: for what every page asks about the person signed in."""
+    try:
+        person, notices = _tokens([_person_key(user.pk), NOTICES])
+        key = f"person-value:{name}:{user.pk}:{person}:{notices}"
+        value = cache.get(key)
+        if value is None:
+            value = compute()
+            cache.set(key, value, seconds)
+    except CacheUnavailable:
+        return compute()
+    return value
+
+
 def everything_changed() -> None:
     """Shared names (regions, goals, actors) or rows written without signals changed."""
     _forget([EVERYTHING])
 
 
-def alliance_generation(alliance_id) -> str:
-    return _tokens([_alliance_key(alliance_id)])[0]
+def alliance_generation(alliance_id) -> str | None:
+    try:
+        return _tokens([_alliance_key(alliance_id)])[0]
+    except CacheUnavailable:
+        return None
 
 
 @dataclass(frozen=True)
@@ -130,9 +167,12 @@ class ContentCache:
     seconds: int = CONTENT_SECONDS
 
 
-def content_cache(name: str, request, alliance_ids: Iterable = ()) -> ContentCache | None:
-    """The cache of the content of page ``name`` as ``request.user`` sees it, built from
-    ``alliance_ids``; ``None`` when it must not be cached.
+def content_cache(
+    name: str, request, alliance_ids: Iterable = (), *, any_alliance: bool = False
+) -> ContentCache | None:
+    """The cache of the content of page ``name`` as ``request.user`` sees it with the
+    request's query string (filters, page), built from ``alliance_ids`` (or from every
+    alliance, with ``any_alliance``); ``None`` when it must not be cached.
 
     The key holds the person (what they may do differs), the generations of the person, of
     the alliances and of everything, the language, the day (what is overdue changes at
@@ -144,12 +184,18 @@ def content_cache(name: str, request, alliance_ids: Iterable = ()) -> ContentCac
         return None
     ids = sorted(set(alliance_ids))
     keys = [EVERYTHING, _person_key(user.pk), *(_alliance_key(pk) for pk in ids)]
-    tokens = _tokens(keys)
+    if any_alliance:
+        keys.append(ANY_ALLIANCE)
+    try:
+        tokens = _tokens(keys)
+    except CacheUnavailable:
+        return None
     digest = hashlib.sha256(
         "|".join(
             [
                 *tokens,
                 *map(str, ids),
+                request.GET.urlencode(),
                 secret,
                 get_language() or "",
                 timezone.localdate().isoformat(),
@@ -192,32 +238,39 @@ def _person_saved(sender, instance, **kwargs):
         person_changed(instance.pk)
 
 
-def _coordinators_changed(sender, instance, action, pk_set, model, **kwargs):
-    if not action.startswith("post_"):
+def _people_of_m2m(instance, action, pk_set, field: str) -> set | None:
+    """Who an add, remove or clear of ``instance.<field>`` (people) is about; None for the
+    other actions. A clear names nobody, so they are read before it happens."""
+    if action in ("post_add", "post_remove"):
+        return set(pk_set or ())
+    if action == "pre_clear":
+        return set(getattr(instance, field).values_list("pk", flat=True))
+    return None
+
+
+def _coordinators_changed(sender, instance, action, pk_set, reverse, **kwargs):
+    if reverse:  # from the person's side: user.coordinated_alliances.add(…)
+        if action in ("post_add", "post_remove", "post_clear"):
+            person_changed(instance.pk)
+            if pk_set is None:  # a clear: which alliances is not told
+                everything_changed()
+            else:
+                alliance_changed(*pk_set)
         return
-    Alliance = apps.get_model("alianzas", "Alliance")
-    if isinstance(instance, Alliance):
+    people = _people_of_m2m(instance, action, pk_set, "coordinators")
+    if people is not None:
         alliance_changed(instance.pk)
-        if pk_set:
-            person_changed(*pk_set)
-        else:
-            everything_changed()  # clear(): who was affected is not told
-    else:  # from the person's side
-        person_changed(instance.pk)
-        alliance_changed(*(pk_set or ()))
+        person_changed(*people)
 
 
-def _representatives_changed(sender, instance, action, pk_set, model, **kwargs):
-    if not action.startswith("post_"):
+def _representatives_changed(sender, instance, action, pk_set, reverse, **kwargs):
+    if reverse:  # user.actors.add(…)
+        if action in ("post_add", "post_remove", "post_clear"):
+            person_changed(instance.pk)
         return
-    Actor = apps.get_model("alianzas", "Actor")
-    if isinstance(instance, Actor):
-        if pk_set:
-            person_changed(*pk_set)
-        else:
-            everything_changed()
-    else:
-        person_changed(instance.pk)
+    people = _people_of_m2m(instance, action, pk_set, "representatives")
+    if people is not None:
+        person_changed(*people)
 
 
 def _alliance_sets_changed(sender, instance, action, **kwargs):
@@ -229,6 +282,11 @@ def _alliance_sets_changed(sender, instance, action, **kwargs):
         alliance_changed(instance.pk)
     else:
         everything_changed()
+
+
+def _reminder_changed(sender, instance, **kwargs):
+    if not kwargs.get("raw"):
+        person_changed(instance.recipient_id)
 
 
 def _shared_changed(sender, instance, **kwargs):
@@ -254,6 +312,9 @@ def connect() -> None:
     for model in (Actor,):
         post_save.connect(_actor_changed, sender=model, dispatch_uid="generations:actor")
         pre_delete.connect(_actor_changed, sender=model, dispatch_uid="generations:actor:del")
+    Reminder = apps.get_model("seguimiento", "Reminder")
+    for signal in (post_save, pre_delete):
+        signal.connect(_reminder_changed, sender=Reminder, dispatch_uid=f"generations:r:{signal}")
     User = apps.get_model("alianzas", "User")
     post_save.connect(_person_saved, sender=User, dispatch_uid="generations:person")
     for label in ("alianzas.Region", "alianzas.SustainableDevelopmentGoal"):

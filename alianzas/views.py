@@ -110,19 +110,17 @@ def dashboard(request):
     form, filters = filtered(request, AllianceFilterForm)
     visible = access.visible_alliances(request.user)
     alliances = selectors.filter_alliances(visible, filters)
-    # Keyed on every alliance the person sees, not only those filtered in: the list of
-    # those waiting for requirements is not filtered.
+    # The content is cached until one of the alliances the person sees changes (all of
+    # them, not only those filtered in: the list waiting for requirements is not filtered):
+    # a person's own few by id, a national portfolio as a whole. A portfolio's figures are
+    # also counted at most once a minute (selectors.dashboard).
     ids = selectors.small_scope_ids(visible)
     scope_key = f"{access.visibility_key(request.user)}:{filters_key(filters)}"
     context = {
         "nav": "dashboard",
         "filter_form": form,
-        # A person's own alliances: the figures are cached until one of them changes. A
-        # national portfolio's are counted once a minute (selectors.dashboard).
-        "content_cache": (
-            generations.content_cache(f"dashboard:{scope_key}", request, ids)
-            if ids is not None
-            else None
+        "content_cache": generations.content_cache(
+            "dashboard", request, ids or (), any_alliance=ids is None
         ),
         "figures": later(selectors.dashboard, alliances, scope_key=scope_key),
         "blocked": later(selectors.blocked_alliances, request.user),
@@ -135,11 +133,13 @@ def dashboard(request):
 def alliance_list(request):
     form, filters = filtered(request, AllianceFilterForm)
     alliances = selectors.filter_alliances(access.visible_alliances(request.user), filters)
-    page = paginate(request, selectors.with_summary(alliances).order_by("name", "pk"))
+    rows = selectors.with_summary(alliances).order_by("name", "pk")
     context = {
         "nav": "alliances",
         "filter_form": form,
-        "page": page,
+        # Cached until any alliance changes.
+        "content_cache": generations.content_cache("alliances", request, any_alliance=True),
+        "page": later(paginate, request, rows),
         "can_create": access.can_create_alliance(request.user),
     }
     return render(request, "alianzas/alliance_list.html", context)

@@ -51,7 +51,7 @@ def alliance_monitoring(request, pk):
         "cycle_form": form,
         # The figures are cached for this person until the alliance changes; the files
         # they asked for change as a worker builds them, so those are read every time.
-        "content_cache": generations.content_cache(f"monitoring:{cycle}", request, [alliance.pk]),
+        "content_cache": generations.content_cache("monitoring", request, [alliance.pk]),
         "data": later(monitoring.alliance_monitoring, alliance, cycle),
         "exports": later(monitoring.recent_exports, alliance, request.user),
     }

@@ -1,7 +1,8 @@
 """What every page's navigation needs to know about the person signed in: whether to offer
 “My commitments” and the portfolio, and how many reminders are unread.
 
-All three come from one query, asked only when a template first reads one of them."""
+All three come from one query, asked only when a template first reads one of them, and
+kept in the cache until the person's roles or notices change."""
 
 from functools import cache
 
@@ -9,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from alianzas import access
+from alianzas import access, generations
 from alianzas.models import Actor, Alliance
 from seguimiento.models import Reminder
 
@@ -50,5 +51,8 @@ def navigation(request) -> dict:
     if user is None or not (user.is_authenticated and user.is_active):
         return dict(ANONYMOUS)
 
-    facts = cache(lambda: navigation_facts(user))
+    # Cached until the person's roles or notices change (alianzas.generations).
+    facts = cache(
+        lambda: generations.person_value(user, "navigation", lambda: navigation_facts(user))
+    )
     return {name: (lambda name=name: facts()[name]) for name in ANONYMOUS}

@@ -47,6 +47,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from alianzas import generations
 from alianzas.models import Actor, Alliance, Frequency, Indicator, Membership, Objective, User
 from fases.lifecycle import Phase
 from fases.services import next_step
@@ -370,6 +371,9 @@ def record_due_reminders(*, today: datetime.date, now: datetime.datetime) -> Cou
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, params)
             recorded[query.rule] += max(cursor.rowcount, 0)
+    if recorded.total():
+        # The unread counts in everyone's navigation (recipients are not read back).
+        generations.notices_changed()
     return recorded
 
 
@@ -1021,13 +1025,16 @@ def mark_read(*, user, reminder_id: int) -> bool:
     if reminder is None:
         return False
     Reminder.objects.filter(pk=reminder.pk, read_at__isnull=True).update(read_at=timezone.now())
+    generations.person_changed(user.pk)  # the unread count in their navigation
     return True
 
 
 def mark_all_read(*, user) -> int:
-    return Reminder.objects.filter(recipient=user, read_at__isnull=True).update(
+    marked = Reminder.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    generations.person_changed(user.pk)
+    return marked
 
 
 def email_enabled_rules(user) -> set[str]:

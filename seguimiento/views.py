@@ -12,13 +12,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from alianzas import access, generations
-from alianzas.models import Indicator
+from alianzas.models import Actor, Indicator, Membership
 from alianzas.views import (
     adjustment_form_for,
     alliance_url,
     attach_errors,
     done,
-    filters_key,
     form_page,
     later,
     paginate,
@@ -146,19 +145,25 @@ def my_commitments(request):
     commitments = commitments.annotate(
         closed=Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1))
     ).order_by("closed", "due_date", "pk")
-    alliance_ids = Commitment.objects.filter(actor__representatives=request.user).values_list(
-        "alliance_id", flat=True
+    # Cached for this person until an alliance changes that their actors belong to (the
+    # filter's choices) or have a commitment in (the rows).
+    actor_ids = Actor.representatives.through.objects.filter(user=request.user).values("actor_id")
+    alliance_ids = (
+        Membership.objects.filter(actor__in=actor_ids)
+        .order_by()
+        .values_list("alliance_id", flat=True)
+        .union(
+            Commitment.objects.filter(actor__in=actor_ids)
+            .order_by()
+            .values_list("alliance_id", flat=True)
+        )
     )
-    chosen = f"{form.is_bound}:{filters_key(filters)}:{request.GET.get('page', '')}"
     context = {
         "nav": "my_commitments",
         "filter_form": form,
-        # Cached for this person until one of the alliances their commitments are in changes.
-        "content_cache": generations.content_cache(
-            f"my-commitments:{chosen}", request, alliance_ids.distinct()
-        ),
+        "content_cache": generations.content_cache("my-commitments", request, alliance_ids),
         "page": later(paginate, request, commitments),
-        "is_representative": access.is_representative(request.user),
+        # is_representative: from the navigation's facts (seguimiento.nav).
     }
     return render(request, "seguimiento/my_commitments.html", context)
 

@@ -3,6 +3,7 @@ alliance's generation, and the pages built from it are built again (alianzas.gen
 
 import datetime
 import re
+import zoneinfo
 
 import pytest
 from django.db import connection
@@ -13,6 +14,7 @@ from django.urls import reverse
 from alianzas import generations
 from alianzas.models import Region
 from fases.services import change_phase
+from seguimiento import reminders
 from seguimiento import services as monitoring_services
 from tests.factories import (
     ActorFactory,
@@ -26,12 +28,15 @@ from tests.factories import (
     MeasurementFactory,
     MembershipFactory,
     ObjectiveFactory,
+    ReminderFactory,
     ReminderPolicyFactory,
     UserFactory,
     ready_for_implementation,
 )
 
 pytestmark = pytest.mark.django_db
+
+LIMA = zoneinfo.ZoneInfo("America/Lima")
 
 
 def generation(alliance) -> str:
@@ -246,3 +251,40 @@ class TestOtherCachedPages:
             value="432.5",
         )
         assert "432,5" in client.get(url).content.decode()
+
+
+class TestNavigation:
+    """The navigation's facts are cached per person; what changes them renews them."""
+
+    def unread_shown(self, client) -> str | None:
+        page = client.get(reverse("alianzas:alliance_list")).content.decode()
+        found = re.search(r"\((\d+)<span class=\"visually-hidden\">", page)
+        return found and found.group(1)
+
+    def test_the_unread_count_follows_new_and_read_notices(self, coordinator):
+        client = signed_in(coordinator)
+        assert self.unread_shown(client) is None
+        ReminderFactory(recipient=coordinator)
+        ReminderFactory(recipient=coordinator)
+        assert self.unread_shown(client) == "2"
+        reminders.mark_all_read(user=coordinator)
+        assert self.unread_shown(client) is None
+
+    def test_notices_recorded_by_the_sweep_show_at_once(
+        self, alliance, member_representative, time_machine, django_capture_on_commit_callbacks
+    ):
+        time_machine.move_to(datetime.datetime(2026, 3, 4, 9, tzinfo=LIMA), tick=False)
+        actor = member_representative.actors.get()
+        CommitmentFactory(alliance=alliance, actor=actor, due_date=datetime.date(2026, 3, 11))
+        client = signed_in(member_representative)
+        assert self.unread_shown(client) is None
+        with django_capture_on_commit_callbacks(execute=True):
+            reminders.sweep()
+        assert self.unread_shown(client) == "1"
+
+    def test_becoming_a_representative_offers_my_commitments(self, coordinator):
+        client = signed_in(coordinator)
+        mine = reverse("seguimiento:my_commitments")
+        assert mine not in client.get(reverse("alianzas:alliance_list")).content.decode()
+        ActorFactory(representatives=[coordinator])
+        assert mine in client.get(reverse("alianzas:alliance_list")).content.decode()

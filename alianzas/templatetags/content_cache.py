@@ -5,10 +5,13 @@ once and then read from the cache under ``spec.key`` (a
 Unlike Django's ``{% cache %}``, the key is built in Python from the generations the
 content depends on, so it cannot be stale, and a page can decline to be cached."""
 
+import logging
+
 from django import template
 from django.core.cache import cache
 from django.utils.safestring import mark_safe
 
+logger = logging.getLogger(__name__)
 register = template.Library()
 
 
@@ -21,10 +24,17 @@ class CachedContentNode(template.Node):
         spec = self.spec.resolve(context)
         if spec is None:
             return self.nodelist.render(context)
-        content = cache.get(spec.key)
+        try:
+            content = cache.get(spec.key)
+        except Exception:
+            logger.warning("The cache did not answer; content rendered.", exc_info=True)
+            return self.nodelist.render(context)
         if content is None:
             content = self.nodelist.render(context)
-            cache.set(spec.key, str(content), spec.seconds)
+            try:
+                cache.set(spec.key, str(content), spec.seconds)
+            except Exception:
+                logger.warning("The cache did not keep the content.", exc_info=True)
         return mark_safe(content)
 
 
