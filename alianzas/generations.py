@@ -15,7 +15,8 @@ an alliance's pages that way must call :func:`alliance_changed` itself (``seed_d
 :func:`everything_changed`).
 
 A cache that is down or evicts a token makes a miss, never a wrong page: a missing token is
-replaced by a new one.
+replaced by a new one. The cache must be shared by every process that serves pages or
+writes (``settings.PAGE_CACHE`` is off in production without one).
 """
 
 import hashlib
@@ -26,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_save, pre_delete
@@ -83,10 +85,12 @@ class CacheUnavailable(Exception):
     pass
 
 
-def _tokens(keys: list[str]) -> list[str]:
+def _read(token_keys: list[str], value_key: str | None = None) -> tuple[tuple, object]:
+    """The tokens under ``token_keys`` (new ones for those missing) and what is cached under
+    ``value_key`` if it was stored with those same tokens (else None): one round trip."""
     try:
-        found = cache.get_many(keys)
-        missing = {key: _new_token() for key in keys if key not in found}
+        found = cache.get_many([*token_keys, value_key] if value_key else token_keys)
+        missing = {key: _new_token() for key in token_keys if key not in found}
         if missing:
             cache.set_many(missing, TOKEN_SECONDS)
     except Exception as error:
@@ -94,7 +98,18 @@ def _tokens(keys: list[str]) -> list[str]:
         # (config.cache.TolerantRedisCache already reads Redis being down as a miss.)
         logger.warning("The cache did not answer; nothing is cached.", exc_info=True)
         raise CacheUnavailable from error
-    return [found.get(key) or missing[key] for key in keys]
+    tokens = tuple(found.get(key) or missing[key] for key in token_keys)
+    stored = found.get(value_key) if value_key else None
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == tokens:
+        return tokens, stored[1]
+    return tokens, None
+
+
+def _write(value_key: str, tokens: tuple, value, seconds: int) -> None:
+    try:
+        cache.set(value_key, (tokens, value), seconds)
+    except Exception:
+        logger.warning("The cache did not keep %s.", value_key, exc_info=True)
 
 
 def _forget(keys: list[str]) -> None:
@@ -133,17 +148,19 @@ def notices_changed() -> None:
 
 
 def person_value(user, name: str, compute, *, seconds: int = 60):
-    """``compute()``, cached for ``user`` until their generation (or the notices') changes,
-    and at most ``seconds``: for what every page asks about the person signed in."""
+    """``compute()``, cached for ``user`` until their generation, the notices' or
+    everything's changes, and at most ``seconds``: for what every page asks about the
+    person signed in."""
+    if not settings.PAGE_CACHE:
+        return compute()
+    key = f"person-value:{name}:{user.pk}"
     try:
-        person, notices = _tokens([_person_key(user.pk), NOTICES])
-        key = f"person-value:{name}:{user.pk}:{person}:{notices}"
-        value = cache.get(key)
-        if value is None:
-            value = compute()
-            cache.set(key, value, seconds)
+        tokens, value = _read([EVERYTHING, _person_key(user.pk), NOTICES], key)
     except CacheUnavailable:
         return compute()
+    if value is None:
+        value = compute()
+        _write(key, tokens, value, seconds)
     return value
 
 
@@ -154,17 +171,23 @@ def everything_changed() -> None:
 
 def alliance_generation(alliance_id) -> str | None:
     try:
-        return _tokens([_alliance_key(alliance_id)])[0]
+        return _read([_alliance_key(alliance_id)])[0][0]
     except CacheUnavailable:
         return None
 
 
 @dataclass(frozen=True)
 class ContentCache:
-    """Where a page keeps its content: a key naming everything it was built from."""
+    """Where a page keeps its content, the generations it is built from, and the content
+    if the cache holds it for those generations."""
 
     key: str
+    tokens: tuple
+    content: str | None = None
     seconds: int = CONTENT_SECONDS
+
+    def store(self, content: str) -> None:
+        _write(self.key, self.tokens, content, self.seconds)
 
 
 def content_cache(
@@ -174,26 +197,22 @@ def content_cache(
     request's query string (filters, page), built from ``alliance_ids`` (or from every
     alliance, with ``any_alliance``); ``None`` when it must not be cached.
 
-    The key holds the person (what they may do differs), the generations of the person, of
-    the alliances and of everything, the language, the day (what is overdue changes at
-    midnight) and the request's CSRF secret (the content holds forms whose tokens must match
-    the browser's cookie). Without that secret yet, the content is not cached."""
+    Content is kept for the person (what they may do differs), the language, the day (what
+    is overdue changes at midnight) and the request's CSRF secret (the content holds forms
+    whose tokens must match the browser's cookie; without a secret yet nothing is cached),
+    and is valid while the generations of the person, of the alliances and of everything
+    are those it was stored with."""
     secret = request.META.get("CSRF_COOKIE")
     user = request.user
-    if not secret or not user.is_authenticated:
+    if not (settings.PAGE_CACHE and secret and user.is_authenticated):
         return None
     ids = sorted(set(alliance_ids))
-    keys = [EVERYTHING, _person_key(user.pk), *(_alliance_key(pk) for pk in ids)]
+    token_keys = [EVERYTHING, _person_key(user.pk), *(_alliance_key(pk) for pk in ids)]
     if any_alliance:
-        keys.append(ANY_ALLIANCE)
-    try:
-        tokens = _tokens(keys)
-    except CacheUnavailable:
-        return None
+        token_keys.append(ANY_ALLIANCE)
     digest = hashlib.sha256(
         "|".join(
             [
-                *tokens,
                 *map(str, ids),
                 request.GET.urlencode(),
                 secret,
@@ -202,7 +221,12 @@ def content_cache(
             ]
         ).encode()
     ).hexdigest()[:32]
-    return ContentCache(key=f"content:{name}:{user.pk}:{digest}")
+    key = f"content:{name}:{user.pk}:{digest}"
+    try:
+        tokens, content = _read(token_keys, key)
+    except CacheUnavailable:
+        return None
+    return ContentCache(key=key, tokens=tokens, content=content)
 
 
 # --- Signals ----------------------------------------------------------------------

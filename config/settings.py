@@ -254,6 +254,11 @@ if CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Page content cached under the generations of what it shows (alianzas.generations). A
+# write replaces a generation in the cache it can reach, so with several processes the
+# cache must be shared: in production only with one; in development one process serves
+# the pages.
+PAGE_CACHE = env_bool("PAGE_CACHE", default=bool(CACHE_URL) or not PRODUCTION)
 
 # --- E-mail ---------------------------------------------------------------
 EMAIL_HOST = env("EMAIL_HOST")

@@ -6,13 +6,14 @@ import re
 import zoneinfo
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alianzas import generations
-from alianzas.models import Region
+from alianzas.models import Alliance, Region
 from fases.services import change_phase
 from seguimiento import reminders
 from seguimiento import services as monitoring_services
@@ -142,6 +143,14 @@ class TestAlliancePage:
         assert "Agua segura para Ayacucho" in response.content.decode()
         # Session, person, the alliance (the access check), the navigation.
         assert len(second) <= 4 < len(first)
+
+    def test_nothing_is_cached_when_the_page_cache_is_off(self, alliance, coordinator, settings):
+        settings.PAGE_CACHE = False
+        client = signed_in(coordinator)
+        cache_page(client, alliance_url(alliance))
+        with CaptureQueriesContext(connection) as third:
+            client.get(alliance_url(alliance))
+        assert len(third) > 10
 
     def test_a_new_commitment_shows_at_once(self, alliance, coordinator):
         client = signed_in(coordinator)
@@ -288,3 +297,13 @@ class TestNavigation:
         assert mine not in client.get(reverse("alianzas:alliance_list")).content.decode()
         ActorFactory(representatives=[coordinator])
         assert mine in client.get(reverse("alianzas:alliance_list")).content.decode()
+
+
+def test_seed_demo_renews_every_cached_page(alliance, coordinator):
+    """seed_demo bulk-creates rows, which send no signals."""
+    client = signed_in(coordinator)
+    cache_page(client, alliance_url(alliance))
+    Alliance.objects.filter(pk=alliance.pk).update(name="Renombrada sin señales")
+    call_command("seed_demo", verbosity=0)
+    # In the cached content, not only in the title above it.
+    assert "<h1>Renombrada sin señales</h1>" in client.get(alliance_url(alliance)).content.decode()

@@ -158,6 +158,7 @@ print(json.dumps({
     "cache": s.CACHES["default"]["BACKEND"],
     "cache_location": s.CACHES["default"].get("LOCATION"),
     "sessions": s.SESSION_ENGINE,
+    "page_cache": s.PAGE_CACHE,
 }))
 """
 
@@ -218,6 +219,19 @@ def test_without_a_shared_cache_sessions_are_in_the_database(tmp_path):
     shown = show_storage_and_cache({}, tmp_path)
     assert shown["cache"] == "django.core.cache.backends.locmem.LocMemCache"
     assert shown["sessions"] == "django.contrib.sessions.backends.db"
+
+
+@pytest.mark.parametrize(
+    ("env", "cached"),
+    [
+        ({}, True),  # development: one process serves the pages
+        (PRODUCTION, False),  # several processes, each with its own memory: never stale
+        ({**PRODUCTION, "CACHE_URL": "redis://127.0.0.1:6379/1"}, True),
+        ({**PRODUCTION, "CACHE_URL": "redis://127.0.0.1:6379/1", "PAGE_CACHE": "false"}, False),
+    ],
+)
+def test_page_content_is_cached_only_where_every_process_shares_the_cache(env, cached, tmp_path):
+    assert show_storage_and_cache(env, tmp_path)["page_cache"] is cached
 
 
 # --- Security -------------------------------------------------------------------------

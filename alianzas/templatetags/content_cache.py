@@ -1,17 +1,14 @@
-"""``{% cached_content spec %}…{% endcached_content %}``: the enclosed content is rendered
-once and then read from the cache under ``spec.key`` (a
-:class:`alianzas.generations.ContentCache`). With no spec (``None``) it is simply rendered.
+"""``{% cached_content spec %}…{% endcached_content %}``: the enclosed content comes from
+``spec`` (a :class:`alianzas.generations.ContentCache`, which read it from the cache with
+the generations it depends on) or is rendered and stored there. With no spec (``None``) it
+is simply rendered.
 
 Unlike Django's ``{% cache %}``, the key is built in Python from the generations the
 content depends on, so it cannot be stale, and a page can decline to be cached."""
 
-import logging
-
 from django import template
-from django.core.cache import cache
 from django.utils.safestring import mark_safe
 
-logger = logging.getLogger(__name__)
 register = template.Library()
 
 
@@ -24,18 +21,11 @@ class CachedContentNode(template.Node):
         spec = self.spec.resolve(context)
         if spec is None:
             return self.nodelist.render(context)
-        try:
-            content = cache.get(spec.key)
-        except Exception:
-            logger.warning("The cache did not answer; content rendered.", exc_info=True)
-            return self.nodelist.render(context)
-        if content is None:
+        if spec.content is None:
             content = self.nodelist.render(context)
-            try:
-                cache.set(spec.key, str(content), spec.seconds)
-            except Exception:
-                logger.warning("The cache did not keep the content.", exc_info=True)
-        return mark_safe(content)
+            spec.store(str(content))
+            return content
+        return mark_safe(spec.content)
 
 
 @register.tag

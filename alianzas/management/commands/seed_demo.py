@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from alianzas import generations
 from alianzas.models import (
     Actor,
     Alliance,
@@ -1870,6 +1871,8 @@ class Command(BaseCommand):
             demo.run()
             if any(sizes.values()):
                 SyntheticData(self, demo.admin, batch_size, today).run(**sizes)
+            # Rows were bulk-created, without the signals that renew cached pages.
+            generations.everything_changed()
 
         self.print_logins(demo)
         self.say(_("Done in %(seconds).1f s.") % {"seconds": time.monotonic() - started})
