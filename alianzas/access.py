@@ -10,6 +10,7 @@ its existence is not revealed.
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from alianzas.models import Actor, Alliance, Indicator, Membership
@@ -59,7 +60,16 @@ def visibility_key(user) -> str:
 
 
 def can_view_alliance(user, alliance: Alliance) -> bool:
-    return visible_alliances(user).filter(pk=alliance.pk).exists()
+    """The same rule as ``visible_alliances``, for one alliance: two small queries at most,
+    cheaper to build and run than the list's UNION filtered to one row."""
+    if is_administrator(user):
+        return True
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return (
+        is_coordinator(user, alliance)
+        or Membership.objects.filter(alliance=alliance, actor__representatives=user.pk).exists()
+    )
 
 
 def can_manage_alliance(user, alliance: Alliance) -> bool:
@@ -82,7 +92,9 @@ def get_alliance_or_404(
     """The alliance ``pk`` if ``user`` may see it (404 otherwise, hiding that it exists);
     with ``manage=True`` also require the right to manage it (403 when only readable).
     ``prefetch``: related sets to read in the same go."""
-    alliance = get_object_or_404(visible_alliances(user).prefetch_related(*prefetch), pk=pk)
+    alliance = get_object_or_404(Alliance.objects.prefetch_related(*prefetch), pk=pk)
+    if not can_view_alliance(user, alliance):
+        raise Http404
     if manage and not can_manage_alliance(user, alliance):
         raise PermissionDenied
     return alliance

@@ -222,3 +222,26 @@ def test_status_by_role(client, world, name, parameters, role):
         )
     ):
         assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_one_alliance_and_the_list_apply_the_same_rule(world, role):
+    """``can_view_alliance`` (the pages of one alliance) and ``visible_alliances`` (the
+    lists) are written separately for speed: they must agree for every role, for a former
+    member's representative and for a person no longer active."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from alianzas import access
+    from alianzas.models import Alliance
+
+    user = world["users"][role] or AnonymousUser()
+    former = UserFactory()
+    left = MembershipFactory(actor=ActorFactory(representatives=[former]))
+    left.left_on = left.joined_on
+    left.save()
+    inactive = UserFactory(is_active=False)
+    Alliance.objects.get(pk=world["kwargs"]["pk"]).coordinators.add(inactive)
+    for person in (user, former, inactive):
+        for alliance in Alliance.objects.all():
+            listed = access.visible_alliances(person).filter(pk=alliance.pk).exists()
+            assert access.can_view_alliance(person, alliance) is listed, (person, alliance)
