@@ -4,9 +4,10 @@ about them changes, so that what is rendered from them can be cached and never s
 A page that costs many queries and a long template (an alliance's page, its monitoring,
 the dashboard, “My commitments”) caches its content under a key made of the generations it
 was built from. Any write to the alliance (its members, objectives, indicators, commitments,
-measurements, phase, evaluations…) replaces that alliance's token when the transaction
-commits, so the next request misses and builds the content afresh: there is no expiry to
-wait for and no list of cache keys to forget.
+measurements, phase, evaluations…) replaces that alliance's token at once and again when
+the transaction commits, so the next request misses and builds the content afresh: there
+is no expiry to wait for and no list of cache keys to forget. Content is stored with the
+tokens it was built from and read with the current ones in one round trip.
 
 Writes are seen through model signals (``post_save``, ``pre_delete``, ``m2m_changed``) of the
 models in ``ALLIANCE_OF``, so the admin, the services and the shell are all covered.

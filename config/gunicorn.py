@@ -44,6 +44,16 @@ preload_app = True
 # stalls of 300–500 ms when a busy worker restarted every thousand requests, hence 10,000.
 max_requests = _int("GUNICORN_MAX_REQUESTS", 10_000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 1_000)
+
+
+def when_ready(server):
+    """In the master, after the project is loaded and before workers are forked: compile
+    the templates and the rest once (config/warmup.py), so every worker starts warm."""
+    from config.warmup import warm_up
+
+    server.log.info("Warmed up: %s templates compiled.", warm_up())
+
+
 # X-Forwarded-Proto and X-Forwarded-For are trusted only from these addresses: the proxy
 # in front (compose's nginx is on the private network). "*" when every peer is a proxy.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "").strip() or "127.0.0.1,::1"

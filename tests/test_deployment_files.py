@@ -98,3 +98,19 @@ def test_cache_and_broker_use_separate_redis_databases():
 
 def test_beat_runs_as_exactly_one_replica():
     assert COMPOSE["services"]["beat"]["deploy"]["replicas"] == 1
+
+
+def test_the_master_compiles_every_project_template_before_forking():
+    """Without the database: pytest-django refuses any access here, as a forked worker must
+    not inherit a connection opened in the master."""
+    from django.template import engines
+
+    from config.warmup import template_names, warm_up
+
+    loader = engines["django"].engine.template_loaders[0]
+    loader.reset()
+    compiled = warm_up()
+    assert compiled == len(template_names()) > 50
+    assert "alianzas/alliance_detail.html" in template_names()
+    # Kept by the cached loader: a forked worker finds them compiled.
+    assert {"alianzas/alliance_detail.html", "base.html"} <= set(loader.get_template_cache)
