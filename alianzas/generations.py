@@ -156,12 +156,13 @@ def person_value(user, name: str, compute, *, seconds: int = 60):
         return compute()
     key = f"person-value:{name}:{user.pk}"
     try:
-        tokens, value = _read([EVERYTHING, _person_key(user.pk), NOTICES], key)
+        tokens, stored = _read([EVERYTHING, _person_key(user.pk), NOTICES], key)
     except CacheUnavailable:
         return compute()
-    if value is None:
-        value = compute()
-        _write(key, tokens, value, seconds)
+    if stored is not None:
+        return stored[0]
+    value = compute()
+    _write(key, tokens, (value,), seconds)  # in a tuple: None is a value too
     return value
 
 
@@ -245,6 +246,16 @@ def _row_changed(sender, instance, path, **kwargs):
     if kwargs.get("raw"):  # loaddata
         return
     alliance_changed(_follow(instance, path))
+
+
+def _membership_changed(sender, instance, **kwargs):
+    """Besides the alliance's pages: which alliances the actor's representatives see."""
+    if kwargs.get("raw"):
+        return
+    through = apps.get_model("alianzas", "Actor").representatives.through
+    person_changed(
+        *through.objects.filter(actor_id=instance.actor_id).values_list("user_id", flat=True)
+    )
 
 
 def _actor_changed(sender, instance, **kwargs):
@@ -332,6 +343,9 @@ def connect() -> None:
         # Before the delete, while the rows leading to the alliance still exist.
         pre_delete.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":delete")
 
+    Membership = apps.get_model("alianzas", "Membership")
+    post_save.connect(_membership_changed, sender=Membership, dispatch_uid="generations:members")
+    pre_delete.connect(_membership_changed, sender=Membership, dispatch_uid="generations:m:del")
     Actor = apps.get_model("alianzas", "Actor")
     Alliance = apps.get_model("alianzas", "Alliance")
     for model in (Actor,):

@@ -113,8 +113,11 @@ def dashboard(request):
     # The content is cached until one of the alliances the person sees changes (all of
     # them, not only those filtered in: the list waiting for requirements is not filtered):
     # a person's own few by id, a national portfolio as a whole. A portfolio's figures are
-    # also counted at most once a minute (selectors.dashboard).
-    ids = selectors.small_scope_ids(visible)
+    # also counted at most once a minute (selectors.dashboard). Which alliances the person
+    # sees is kept until their roles or their actors' memberships change.
+    ids = generations.person_value(
+        request.user, "dashboard-scope", lambda: selectors.small_scope_ids(visible)
+    )
     scope_key = f"{access.visibility_key(request.user)}:{filters_key(filters)}"
     context = {
         "nav": "dashboard",

@@ -225,6 +225,18 @@ class TestOtherCachedPages:
         column = page.split('phase-implementation">')[1].split("</section>")[0]
         assert "Agua segura para Ayacucho" in column
 
+    def test_the_dashboard_shows_an_alliance_their_actor_joins(
+        self, alliance, member_representative
+    ):
+        client = signed_in(member_representative)
+        dashboard = reverse("alianzas:dashboard")
+        cache_page(client, dashboard)
+        MembershipFactory(
+            alliance=AllianceFactory(name="Reforestación del Alto Mayo"),
+            actor=member_representative.actors.get(),
+        )
+        assert "Reforestación del Alto Mayo" in client.get(dashboard).content.decode()
+
     def test_my_commitments_shows_new_progress(self, alliance, member_representative):
         actor = member_representative.actors.get()
         commitment = CommitmentFactory(alliance=alliance, actor=actor)
