@@ -128,13 +128,6 @@ def can_add_commitment(user, alliance: Alliance, actor_id: int | None = None) ->
     return actor_id is not None and represents(user, actor_id)
 
 
-def is_representative(user) -> bool:
-    """Whether ``user`` represents at least one actor (and so has commitments to follow)."""
-    if not (user.is_authenticated and user.is_active):
-        return False
-    return user.actors.exists()
-
-
 def can_report_measurement(user, indicator: Indicator) -> bool:
     """Representatives of the indicator's responsible actor, and the alliance's coordinators
     and the administrators, report its values."""

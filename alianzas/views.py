@@ -153,7 +153,9 @@ def alliance_list(request):
 
 @login_required
 def alliance_detail(request, pk):
-    alliance = access.get_alliance_or_404(request.user, pk)
+    # The coordinators answer the access check, whether the person manages the alliance
+    # and the page's list of coordinators.
+    alliance = access.get_alliance_or_404(request.user, pk, prefetch=("coordinators",))
     user = request.user
     # Everything below the title is cached for this person until the alliance changes
     # (alianzas.generations); what it needs is read only when it is rendered.

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from alianzas import access, generations
-from alianzas.models import Actor, Indicator, Membership
+from alianzas import access, generations, selectors
+from alianzas.models import Indicator
 from alianzas.views import (
     adjustment_form_for,
     alliance_url,
@@ -145,23 +145,14 @@ def my_commitments(request):
     commitments = commitments.annotate(
         closed=Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1))
     ).order_by("closed", "due_date", "pk")
-    # Cached for this person until an alliance changes that their actors belong to (the
-    # filter's choices) or have a commitment in (the rows).
-    actor_ids = Actor.representatives.through.objects.filter(user=request.user).values("actor_id")
-    alliance_ids = (
-        Membership.objects.filter(actor__in=actor_ids)
-        .order_by()
-        .values_list("alliance_id", flat=True)
-        .union(
-            Commitment.objects.filter(actor__in=actor_ids)
-            .order_by()
-            .values_list("alliance_id", flat=True)
-        )
-    )
     context = {
         "nav": "my_commitments",
         "filter_form": form,
-        "content_cache": generations.content_cache("my-commitments", request, alliance_ids),
+        # Cached for this person until one of the alliances their actors are in changes
+        # (the filter's choices and the rows all come from those).
+        "content_cache": generations.content_cache(
+            "my-commitments", request, selectors.represented_alliance_ids(request.user)
+        ),
         "page": later(paginate, request, commitments),
         # is_representative: from the navigation's facts (seguimiento.nav).
     }
