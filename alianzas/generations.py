@@ -152,11 +152,22 @@ def person_value(user, name: str, compute, *, seconds: int = 60):
     """``compute()``, cached for ``user`` until their generation, the notices' or
     everything's changes, and at most ``seconds``: for what every page asks about the
     person signed in."""
+    keys = [EVERYTHING, _person_key(user.pk), NOTICES]
+    return _cached(keys, f"person-value:{name}:{user.pk}", compute, seconds)
+
+
+def alliance_value(alliance_id, name: str, compute, *, seconds: int = CONTENT_SECONDS):
+    """``compute()``, the same for everyone, cached until the alliance's generation (or
+    everything's) changes: for what several pages work out about one alliance."""
+    keys = [EVERYTHING, _alliance_key(alliance_id)]
+    return _cached(keys, f"alliance-value:{name}:{alliance_id}", compute, seconds)
+
+
+def _cached(token_keys: list[str], key: str, compute, seconds: int):
     if not settings.PAGE_CACHE:
         return compute()
-    key = f"person-value:{name}:{user.pk}"
     try:
-        tokens, stored = _read([EVERYTHING, _person_key(user.pk), NOTICES], key)
+        tokens, stored = _read(token_keys, key)
     except CacheUnavailable:
         return compute()
     if stored is not None:
@@ -348,12 +359,11 @@ def connect() -> None:
     pre_delete.connect(_membership_changed, sender=Membership, dispatch_uid="generations:m:del")
     Actor = apps.get_model("alianzas", "Actor")
     Alliance = apps.get_model("alianzas", "Alliance")
-    for model in (Actor,):
-        post_save.connect(_actor_changed, sender=model, dispatch_uid="generations:actor")
-        pre_delete.connect(_actor_changed, sender=model, dispatch_uid="generations:actor:del")
+    post_save.connect(_actor_changed, sender=Actor, dispatch_uid="generations:actor")
+    pre_delete.connect(_actor_changed, sender=Actor, dispatch_uid="generations:actor:del")
     Reminder = apps.get_model("seguimiento", "Reminder")
-    for signal in (post_save, pre_delete):
-        signal.connect(_reminder_changed, sender=Reminder, dispatch_uid=f"generations:r:{signal}")
+    post_save.connect(_reminder_changed, sender=Reminder, dispatch_uid="generations:reminder")
+    pre_delete.connect(_reminder_changed, sender=Reminder, dispatch_uid="generations:reminder:d")
     User = apps.get_model("alianzas", "User")
     post_save.connect(_person_saved, sender=User, dispatch_uid="generations:person")
     for label in ("alianzas.Region", "alianzas.SustainableDevelopmentGoal"):

@@ -22,7 +22,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
+from django.utils.translation import get_language
 
+from alianzas import generations
 from alianzas.models import Actor, Alliance, Frequency, Indicator, Membership, Role
 from fases.lifecycle import Phase
 from fases.services import next_step
@@ -193,10 +195,18 @@ def dashboard(alliances: QuerySet[Alliance], *, scope_key: str) -> Dashboard:
 def blocked_alliances(user) -> list[tuple[Alliance, object]]:
     """The user's own alliances whose next step still lacks something: a few, most recently
     changed first. Checking costs a few queries per alliance, so at most ATTENTION_SIZE are
-    checked."""
+    checked, each kept until its alliance changes."""
     coordinated = user.coordinated_alliances.exclude(phase=Phase.CLOSED).order_by("-updated_at")
-    steps = ((alliance, next_step(alliance)) for alliance in coordinated[:ATTENTION_SIZE])
+    steps = ((alliance, cached_next_step(alliance)) for alliance in coordinated[:ATTENTION_SIZE])
     return [(alliance, step) for alliance, step in steps if step and step.unmet]
+
+
+def cached_next_step(alliance: Alliance):
+    """``fases.services.next_step``, cached until the alliance changes (in each language:
+    the step holds translated messages)."""
+    return generations.alliance_value(
+        alliance.pk, f"next-step:{get_language()}", lambda: next_step(alliance)
+    )
 
 
 def stale_indicators(scope) -> list[Indicator]:

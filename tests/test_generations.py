@@ -319,3 +319,22 @@ def test_seed_demo_renews_every_cached_page(alliance, coordinator):
     call_command("seed_demo", verbosity=0)
     # In the cached content, not only in the title above it.
     assert "<h1>Renombrada sin señales</h1>" in client.get(alliance_url(alliance)).content.decode()
+
+
+def test_the_dashboards_requirement_checks_are_kept_until_the_alliance_changes(
+    alliance, coordinator
+):
+    from alianzas.selectors import blocked_alliances
+
+    def unmet() -> set[str]:
+        [(_alliance, step)] = blocked_alliances(coordinator)
+        return {requirement.code for requirement in step.unmet}
+
+    before = unmet()
+    assert {"min_members", "min_sectors", "lead_actor"} <= before
+    with CaptureQueriesContext(connection) as again:
+        assert unmet() == before
+    assert len(again) == 1  # the coordinator's alliances; their checks are cached
+
+    MembershipFactory(alliance=alliance, actor=ActorFactory(sector="private"), role="leader")
+    assert not {"min_members", "min_sectors", "lead_actor"} & unmet()
