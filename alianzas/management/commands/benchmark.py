@@ -60,6 +60,8 @@ P99_FACTOR = 50
 LIST_OVER_ADMIN = 4
 SWEEP_SECONDS = 10
 SWEEP_MEGABYTES = 300
+# Pause between pages (see Command.load).
+SETTLE_SECONDS = 1
 
 WRK_REPORT = """
 done = function(summary, latency, requests)
@@ -286,6 +288,10 @@ class Command(BaseCommand):
                                 connections=self.options["connections"],
                             )
                         )
+                        # When wrk stops, requests it sent are still queued at gunicorn (a
+                        # slow page's for up to half a second): let them finish, or the next
+                        # page's first requests wait behind them and count in its p99.
+                        time.sleep(SETTLE_SECONDS)
                 for page in pages:
                     measured = median_of_rounds(results[page.title])
                     if page_cache:
@@ -403,7 +409,8 @@ class Command(BaseCommand):
             f"gunicorn with {GUNICORN_WORKERS} workers (production settings, whitenoise, "
             f"persistent connections) on 127.0.0.1; wrk with {o['connections']} connections, "
             f"{o['rounds']} rounds over every page of {o['seconds']} s each (after a 2 s "
-            "warm-up); each figure is the median of the rounds' (requests/s: the median "
+            f"warm-up, and {SETTLE_SECONDS} s between pages for the previous page's queued "
+            "requests to finish); each figure is the median of the rounds' (requests/s: the median "
             "round's rate). Signed in through the login form.",
             "",
             "The same request over and over is answered from the page cache (content is "
