@@ -46,8 +46,9 @@ def visible_alliances(user) -> QuerySet[Alliance]:
     # The ids of both kinds in one UNION subquery: no duplicate rows (no DISTINCT over the
     # list), and PostgreSQL reads a person's few alliances by primary key. The OR of two
     # EXISTS it replaces made every count and board scan all the country's alliances.
-    coordinated = Alliance.coordinators.through.objects.filter(user_id=user.pk)
-    represented = Membership.objects.filter(actor__representatives=user.pk)
+    # Without ordering: SQLite refuses ORDER BY inside a UNION (Membership has a default).
+    coordinated = Alliance.coordinators.through.objects.filter(user_id=user.pk).order_by()
+    represented = Membership.objects.filter(actor__representatives=user.pk).order_by()
     return alliances.filter(
         pk__in=coordinated.values("alliance_id").union(represented.values("alliance_id"))
     )
