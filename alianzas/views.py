@@ -27,6 +27,7 @@ from alianzas.forms import (
     ObjectiveForm,
 )
 from alianzas.models import Actor, Indicator, Membership, Objective
+from alianzas.refusals import NotPermitted, Refused
 from fases import adjustments
 from fases.services import next_step, transition_options
 from seguimiento.services import REPORTING_PHASES
@@ -85,6 +86,24 @@ def attach_errors(form, error: ValidationError):
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def submit(form, service, /, *, not_permitted_field: str | None = None, **arguments):
+    """Call ``service(**arguments)`` for a valid ``form`` and return what it returns. If
+    the service refuses, the refusal is shown on the form (validation errors on their
+    fields) and the caller sees ``form.errors``; a refusal for lack of permission is a 403,
+    or an error on ``not_permitted_field`` where the form chose on whose behalf to act."""
+    try:
+        return service(**arguments)
+    except ValidationError as error:
+        attach_errors(form, error)
+    except NotPermitted as refusal:
+        if not_permitted_field is None:
+            raise PermissionDenied(refusal.message) from refusal
+        form.add_error(not_permitted_field, refusal.message)
+    except Refused as refusal:
+        form.add_error(None, refusal.message)
+    return None
 
 
 def filtered(request, form_class):
@@ -245,16 +264,15 @@ def save_part_page(request, alliance, form, *, title, action, anchor, message):
         valid = form.is_valid()
         reason_valid = reason_form is None or reason_form.is_valid()
         if valid and reason_valid:
-            try:
-                services.save_alliance_part(
-                    user=request.user,
-                    alliance=alliance,
-                    part=form.save(commit=False),
-                    adjustment=reason_form.reason_given() if reason_form else None,
-                )
-            except ValidationError as error:
-                attach_errors(form, error)
-            else:
+            submit(
+                form,
+                services.save_alliance_part,
+                user=request.user,
+                alliance=alliance,
+                part=form.save(commit=False),
+                adjustment=reason_form.reason_given() if reason_form else None,
+            )
+            if not form.errors:
                 return done(request, alliance_url(alliance, anchor), message)
     return form_page(
         request,

@@ -9,18 +9,18 @@ from django.utils.translation import gettext as _
 
 from alianzas import access
 from alianzas.models import Alliance
+from alianzas.refusals import NotPermitted, Refused
 from fases.criteria import EVALUATION_CRITERIA
 from fases.lifecycle import TRANSITION_NAMES, Phase
 from fases.models import Evaluation, EvaluationRating, PhaseChange, Score
 from fases.requirements import Requirement, requirement_titles, unmet_requirements
 
 
-class PhaseChangeError(Exception):
+class PhaseChangeError(Refused):
     """A change of phase that is refused, with every reason in the user's language."""
 
     def __init__(self, message: str, requirements: list[Requirement] | None = None):
         super().__init__(message)
-        self.message = message
         self.requirements = requirements or []
 
     @property
@@ -28,7 +28,7 @@ class PhaseChangeError(Exception):
         return [self.message, *(r.message for r in self.requirements)]
 
 
-class PhaseChangeNotPermitted(PhaseChangeError):
+class PhaseChangeNotPermitted(PhaseChangeError, NotPermitted):
     pass
 
 

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alianzas import access
-from alianzas.views import alliance_url, attach_errors, done
+from alianzas.views import alliance_url, done, submit
 from fases import services
 from fases.forms import EvaluationForm, HealthCheckForm, PhaseChangeForm
 from fases.lifecycle import Phase
@@ -57,22 +57,17 @@ def record_evaluation(request, pk):
     current = services.evaluation_of(alliance, alliance.cycle) if is_open else None
     form = EvaluationForm(request.POST or None, instance=current)
     if request.method == "POST" and is_open and form.is_valid():
-        try:
-            services.record_evaluation(
-                alliance=alliance,
-                user=request.user,
-                decision=form.cleaned_data["decision"],
-                findings=form.cleaned_data["findings"],
-                lessons_learned=form.cleaned_data["lessons_learned"],
-                ratings=form.ratings(),
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-        except services.PhaseChangeNotPermitted as refusal:
-            raise PermissionDenied(refusal.message) from refusal
-        except services.PhaseChangeError as refusal:
-            form.add_error(None, refusal.message)
-        else:
+        submit(
+            form,
+            services.record_evaluation,
+            alliance=alliance,
+            user=request.user,
+            decision=form.cleaned_data["decision"],
+            findings=form.cleaned_data["findings"],
+            lessons_learned=form.cleaned_data["lessons_learned"],
+            ratings=form.ratings(),
+        )
+        if not form.errors:
             return done(
                 request,
                 reverse("fases:record_evaluation", args=[alliance.pk]) + "#decided",
@@ -145,21 +140,18 @@ def health_check(request, pk):
     form = HealthCheckForm(request.POST or None, actors=actors, initial=initial)
     if request.method == "POST" and is_open and form.is_valid():
         actor = form.cleaned_data["actor"]
-        try:
-            health.answer_health_check(
-                alliance=alliance,
-                actor=actor,
-                user=request.user,
-                scores=form.scores(),
-                comment=form.cleaned_data["comment"],
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-        except health.HealthCheckNotPermitted as refusal:
-            form.add_error("actor", refusal.message)
-        except health.HealthCheckError as refusal:
-            form.add_error(None, refusal.message)
-        else:
+        submit(
+            form,
+            health.answer_health_check,
+            # The form chose the actor: not representing it is an error on that choice.
+            not_permitted_field="actor",
+            alliance=alliance,
+            actor=actor,
+            user=request.user,
+            scores=form.scores(),
+            comment=form.cleaned_data["comment"],
+        )
+        if not form.errors:
             return done(
                 request,
                 alliance_url(alliance, "health"),

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from alianzas import access
 from alianzas.models import Actor, Alliance
+from alianzas.refusals import NotPermitted, Refused
 from fases.criteria import CONDITIONS_FOR_SUCCESS
 from fases.lifecycle import Phase
 from fases.services import parse_score
@@ -29,15 +30,11 @@ from seguimiento.models import HealthCheck, HealthCheckAnswer
 NEW_CYCLE_TRANSITIONS = ("continue_cycle", "reformulate")
 
 
-class HealthCheckError(Exception):
+class HealthCheckError(Refused):
     """An answer refused as a whole, with the reason in the user's language."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
-
-class HealthCheckNotPermitted(HealthCheckError):
+class HealthCheckNotPermitted(HealthCheckError, NotPermitted):
     pass
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from alianzas import access
 from alianzas.models import Alliance, Indicator
+from alianzas.refusals import NotPermitted, Refused
 from fases import adjustments
 from fases.adjustments import AdjustmentReason
 from fases.cycles import cycle_started_on
@@ -29,23 +30,19 @@ from seguimiento.periods import Period, period_containing, periods_between
 REPORTING_PHASES = (Phase.IMPLEMENTATION, Phase.MONITORING, Phase.EVALUATION)
 
 
-class CommitmentError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class CommitmentNotPermitted(CommitmentError):
+class CommitmentError(Refused):
     pass
 
 
-class MeasurementError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class CommitmentNotPermitted(CommitmentError, NotPermitted):
+    pass
 
 
-class MeasurementNotPermitted(MeasurementError):
+class MeasurementError(Refused):
+    pass
+
+
+class MeasurementNotPermitted(MeasurementError, NotPermitted):
     pass
 
 

@@ -3,7 +3,7 @@ import os
 from urllib.parse import urlsplit
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Prefetch, Value, When
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
@@ -16,11 +16,11 @@ from alianzas.models import Indicator
 from alianzas.views import (
     adjustment_form_for,
     alliance_url,
-    attach_errors,
     done,
     form_page,
     later,
     paginate,
+    submit,
 )
 from seguimiento import services
 from seguimiento.forms import CommitmentForm, MeasurementForm, MyCommitmentsFilterForm, ProgressForm
@@ -37,17 +37,14 @@ def commitment_page(request, alliance, form, *, title, action):
     reason_form = adjustment_form_for(request, alliance, form.instance)
     reason_valid = reason_form is None or reason_form.is_valid()
     if request.method == "POST" and form.is_valid() and reason_valid:
-        try:
-            commitment = services.save_commitment(
-                user=request.user,
-                commitment=form.save(commit=False),
-                adjustment=reason_form.reason_given() if reason_form else None,
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-        except services.CommitmentError as refusal:
-            form.add_error(None, refusal.message)
-        else:
+        commitment = submit(
+            form,
+            services.save_commitment,
+            user=request.user,
+            commitment=form.save(commit=False),
+            adjustment=reason_form.reason_given() if reason_form else None,
+        )
+        if not form.errors:
             return done(
                 request,
                 alliance_url(alliance, f"commitments-actor-{commitment.actor_id}"),
@@ -202,22 +199,17 @@ def log_progress(request, pk, commitment_pk):
         request.POST or None, request.FILES or None, initial={"progress": commitment.progress}
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.log_progress(
-                commitment=commitment,
-                user=request.user,
-                progress=form.cleaned_data["progress"],
-                note=form.cleaned_data["note"],
-                evidence=form.cleaned_data["evidence"],
-                fulfilled=form.cleaned_data["fulfilled"],
-            )
-        except services.CommitmentNotPermitted as refusal:
-            raise PermissionDenied(refusal.message) from refusal
-        except services.CommitmentError as refusal:
-            form.add_error(None, refusal.message)
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
+        submit(
+            form,
+            services.log_progress,
+            commitment=commitment,
+            user=request.user,
+            progress=form.cleaned_data["progress"],
+            note=form.cleaned_data["note"],
+            evidence=form.cleaned_data["evidence"],
+            fulfilled=form.cleaned_data["fulfilled"],
+        )
+        if not form.errors:
             return done(
                 request,
                 back_to(request, detail),
@@ -300,22 +292,17 @@ def report_measurement(request, pk, indicator_pk):
         reported=reported,
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            measurement = services.report_measurement(
-                indicator=indicator,
-                user=request.user,
-                period_start=form.cleaned_data["period_start"],
-                value=form.cleaned_data["value"],
-                note=form.cleaned_data["note"],
-                evidence=form.cleaned_data["evidence"],
-            )
-        except services.MeasurementNotPermitted as refusal:
-            raise PermissionDenied(refusal.message) from refusal
-        except services.MeasurementError as refusal:
-            form.add_error(None, refusal.message)
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
+        measurement = submit(
+            form,
+            services.report_measurement,
+            indicator=indicator,
+            user=request.user,
+            period_start=form.cleaned_data["period_start"],
+            value=form.cleaned_data["value"],
+            note=form.cleaned_data["note"],
+            evidence=form.cleaned_data["evidence"],
+        )
+        if not form.errors:
             corrected = measurement.period_start in reported
             return done(
                 request,
