@@ -9,6 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --create-home --uid 1000 alianzas
 WORKDIR /app
 
+# .dockerignore leaves out tools/ (benchmarks, load tests): the package installs without it.
 COPY . .
 # The s3 extra (django-storages, boto3) lets the same image keep evidence in a bucket.
 RUN pip install -e ".[s3]" \

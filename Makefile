@@ -21,11 +21,14 @@ install: $(STAMP)
 # Reminders need a worker and Celery beat: `make run` starts one worker with beat embedded,
 # on a broker kept in files under var/ (no server to install), beside runserver, after one
 # sweep by hand so the demo's reminders appear in the console at once. Ctrl-C stops both.
+# Every step runs with the broker set, so every one of them uses the page cache in files
+# under var/cache/ that the web server reads (config/settings.py): seed_demo's writes renew
+# what a previous `make run` left cached there.
 RUN_BROKER := CELERY_BROKER_URL=filesystem://
 
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	$(RUN_BROKER) $(BIN)/python manage.py migrate --noinput
+	$(RUN_BROKER) $(BIN)/python manage.py seed_demo
 	$(RUN_BROKER) $(BIN)/python manage.py send_reminders
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(RUN_BROKER) $(BIN)/celery -A config worker --beat --pool solo --loglevel info & worker=$$!; \
@@ -38,6 +41,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # Regenerate the Spanish catalogue after changing user-facing strings; commit both files.
@@ -58,7 +62,9 @@ bench: install
 
 # Reliability (docs/reliability.md): the concurrency and fault tests, then a bounded load test
 # (50 people for 60 s) against gunicorn in production mode on a fresh database, checked
-# against the database afterwards; the figures are written into docs/reliability.md.
+# against the database afterwards; the figures are written into docs/reliability.md. The load
+# test and the report are tools (tools/), installed only outside production: load_test runs
+# in development mode as a client of the production server, on the same database.
 RELIABILITY_SERVER ?= postgres://postgres@127.0.0.1:5432
 RELIABILITY_DB ?= alianzas_reliability
 RELIABILITY_PORT ?= 8765
@@ -89,10 +95,11 @@ reliability: install
 	trap 'kill $$server 2>/dev/null; wait $$server' EXIT; \
 	$(BIN)/python -c 'import socket, time, sys; [time.sleep(0.2) for _ in range(100) \
 	  if socket.socket().connect_ex(("127.0.0.1", $(RELIABILITY_PORT)))]'; \
-	status=0; $(BIN)/python manage.py load_test --url http://127.0.0.1:$(RELIABILITY_PORT) \
+	status=0; DJANGO_ENV=development DEBUG=false $(BIN)/python manage.py load_test \
+	  --url http://127.0.0.1:$(RELIABILITY_PORT) \
 	  --users $(RELIABILITY_USERS) --seconds $(RELIABILITY_SECONDS) \
 	  --json $(RELIABILITY_DIR)/load.json || status=$$?; \
-	$(BIN)/python scripts/reliability_report.py --junit $(RELIABILITY_DIR)/tests.xml \
+	$(BIN)/python tools/reliability_report.py --junit $(RELIABILITY_DIR)/tests.xml \
 	  --load $(RELIABILITY_DIR)/load.json --database $(RELIABILITY_SERVER)/$(RELIABILITY_DB); \
 	if grep -q '<failure\|<error' $(RELIABILITY_DIR)/tests.xml; then status=1; fi; \
 	exit $$status

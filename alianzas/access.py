@@ -177,18 +177,6 @@ def can_see_portfolio(user) -> bool:
     return user.coordinated_alliances.exists()
 
 
-def visible_exports(user) -> QuerySet:
-    """Files are asked for by whoever may read the alliance, and only the person who asked
-    may see or download one, and only while they may still read that alliance."""
-    from seguimiento.models import Export
-
-    if not (user.is_authenticated and user.is_active):
-        return Export.objects.none()
-    return Export.objects.filter(
-        requested_by=user, alliance__in=visible_alliances(user).values("pk")
-    )
-
-
 def can_record_evaluation(user, alliance: Alliance) -> bool:
     """The evaluation of a cycle is written by those who manage the alliance."""
     return can_manage_alliance(user, alliance)

@@ -1,48 +1,41 @@
 """The admin for actors, alliances and their people, objectives and indicators.
 
 The admin edits data but never changes an alliance's phase by itself: the
-phase and the cycle are read-only, and the buttons on the alliance's page lead
-to ``AllianceAdmin.phase_change_view``, which calls
-``fases.services.change_phase`` like every other page does.
+phase and the cycle are read-only here. ``fases.admin`` registers the alliance's
+admin again with the buttons that change the phase through
+``fases.services.change_phase``, and ``seguimiento.admin`` adds the commitments'
+inlines (``add_inline``): the floors above extend this one, never the reverse.
 
 The shared pieces used by ``fases.admin`` and ``seguimiento.admin`` live here
 (they import this module; this module imports neither of them).
 """
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
-from django.http import Http404
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.db.models import OuterRef, Subquery
+from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from alianzas import access
 from alianzas.models import (
     Actor,
     Alliance,
     Indicator,
     Membership,
     Objective,
+    PhaseChange,
     Region,
     Role,
     SustainableDevelopmentGoal,
     User,
 )
-from fases.lifecycle import TRANSITION_NAMES, Phase
-from fases.models import PhaseChange
-from fases.services import PhaseChangeError, change_phase, transition_options
-from seguimiento.models import Commitment
+from alianzas.selectors import count_of
 
 # --- Shared pieces ------------------------------------------------------------
 
@@ -114,6 +107,18 @@ class ChangeOnlyInlinesMixin:
         return inlines
 
 
+def add_inline(admin_class, inline, *, change_only: bool = False, before=None) -> None:
+    """Show ``inline`` on ``admin_class``'s pages (before the inline ``before``, else last):
+    how a higher floor adds its rows to this floor's admin pages without this module
+    naming it."""
+    inlines = [existing for existing in admin_class.inlines if existing is not inline]
+    position = inlines.index(before) if before in inlines else len(inlines)
+    inlines.insert(position, inline)
+    admin_class.inlines = inlines
+    if change_only and inline not in admin_class.change_only_inlines:
+        admin_class.change_only_inlines = [*admin_class.change_only_inlines, inline]
+
+
 class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     max_num = 0
@@ -139,14 +144,6 @@ def linked_list(objects, viewname: str, empty: str = "-"):
         ((reverse(viewname, args=[obj.pk]), str(obj)) for obj in objects),
     )
     return links or empty
-
-
-def count_of(rows, outer: str):
-    """The number of ``rows`` whose ``outer`` field points at the outer row, as a subquery
-    (an aggregate would group the outer query and lose the model's default ordering)."""
-    counts = rows.filter(**{outer: OuterRef("pk")}).order_by().values(outer)
-    counts = counts.annotate(count=Count("pk")).values("count")
-    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
 
 
 def transition_label(name: str) -> str:
@@ -322,42 +319,6 @@ class IndicatorInline(ValidatedTabularInline):
         return super().get_queryset(request).select_related("responsible_actor")
 
 
-class AllianceCommitmentInline(ValidatedTabularInline):
-    model = Commitment
-    fields = (
-        "actor",
-        "cycle",
-        "description",
-        "kind",
-        "value_pen",
-        "due_date",
-        "status",
-        "progress",
-    )
-    readonly_fields = ("status", "progress")
-    autocomplete_fields = ("actor",)
-    show_change_link = True
-    # A commitment with progress updates is cancelled through its status, not deleted.
-    can_delete = False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor", "alliance")
-
-
-class ActorCommitmentInline(AllianceCommitmentInline):
-    fields = (
-        "alliance",
-        "cycle",
-        "description",
-        "kind",
-        "value_pen",
-        "due_date",
-        "status",
-        "progress",
-    )
-    autocomplete_fields = ("alliance",)
-
-
 class PhaseChangeInline(ReadOnlyInline):
     model = PhaseChange
     fields = (
@@ -399,9 +360,9 @@ class ActorAdmin(ChangeOnlyInlinesMixin, HistoryAdmin):
         (_("Record"), {"fields": ("created_at", "updated_at")}),
     )
 
-    inlines = [ActorMembershipInline, ActorCommitmentInline]
-    # Commitments are made by member actors: first the actor, then its memberships.
-    change_only_inlines = [ActorCommitmentInline]
+    # The floors above add theirs (``add_inline``): seguimiento its commitments.
+    inlines = [ActorMembershipInline]
+    change_only_inlines = []
 
     def get_queryset(self, request):
         current = Membership.objects.filter(left_on__isnull=True)
@@ -416,7 +377,6 @@ class ActorAdmin(ChangeOnlyInlinesMixin, HistoryAdmin):
 class AllianceAdmin(ChangeOnlyInlinesMixin, HistoryAdmin):
     form = ModelValidationForm
     change_form_template = "admin/alianzas/alliance/change_form.html"
-    phase_change_template = "admin/alianzas/alliance/phase_change.html"
     list_display = (
         "name",
         "phase",
@@ -441,14 +401,10 @@ class AllianceAdmin(ChangeOnlyInlinesMixin, HistoryAdmin):
         (_("Record"), {"fields": ("created_at", "updated_at")}),
     )
 
-    inlines = [
-        AllianceMembershipInline,
-        ObjectiveInline,
-        AllianceCommitmentInline,
-        PhaseChangeInline,
-    ]
-    # Commitments need the members to exist first, and a new alliance has no history.
-    change_only_inlines = [AllianceCommitmentInline, PhaseChangeInline]
+    # The floors above add theirs (``add_inline``): seguimiento its commitments.
+    inlines = [AllianceMembershipInline, ObjectiveInline, PhaseChangeInline]
+    # A new alliance has no history.
+    change_only_inlines = [PhaseChangeInline]
 
     def get_queryset(self, request):
         current = Membership.objects.filter(left_on__isnull=True)
@@ -475,140 +431,6 @@ class AllianceAdmin(ChangeOnlyInlinesMixin, HistoryAdmin):
         if alliance.pk is None:
             return self.get_empty_value_display()
         return alliance.lead_actor or self.get_empty_value_display()
-
-    # --- Changes of phase -----------------------------------------------------
-
-    def get_urls(self):
-        opts = self.opts
-        return [
-            path(
-                "<path:object_id>/phase/<str:transition>/",
-                self.admin_site.admin_view(self.phase_change_view),
-                name=f"{opts.app_label}_{opts.model_name}_phase_change",
-            ),
-            *super().get_urls(),
-        ]
-
-    def _phase_change_url(self, alliance, transition: str) -> str:
-        opts = self.opts
-        return reverse(
-            f"admin:{opts.app_label}_{opts.model_name}_phase_change",
-            args=[alliance.pk, transition],
-            current_app=self.admin_site.name,
-        )
-
-    def _change_url(self, alliance) -> str:
-        opts = self.opts
-        return reverse(
-            f"admin:{opts.app_label}_{opts.model_name}_change",
-            args=[alliance.pk],
-            current_app=self.admin_site.name,
-        )
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None and obj.pk is not None and access.can_change_phase(request.user, obj):
-            context["phase_panel"] = {
-                "closed": obj.is_closed,
-                "options": [
-                    {"option": option, "url": self._phase_change_url(obj, option.name)}
-                    for option in transition_options(obj, request.user)
-                ],
-            }
-        return super().render_change_form(request, context, add, change, form_url, obj)
-
-    def phase_change_view(self, request, object_id, transition):
-        """Confirm one change of phase and make it through ``fases.services.change_phase``."""
-        if transition not in TRANSITION_NAMES:
-            raise Http404(gettext("There is no such change of phase."))
-        alliance = self.get_object(request, unquote(object_id))
-        if alliance is None or not access.can_view_alliance(request.user, alliance):
-            raise Http404(gettext("There is no such alliance."))
-        if not self.has_view_or_change_permission(request, alliance):
-            raise PermissionDenied
-        if not access.can_change_phase(request.user, alliance):
-            raise PermissionDenied
-        change_url = self._change_url(alliance)
-
-        meta = alliance.phase_transition(transition)
-        reason_required = bool(meta and meta.custom.get("reason_required"))
-        form = PhaseChangeForm(
-            request.POST if request.method == "POST" else None, reason_required=reason_required
-        )
-        if request.method == "POST" and form.is_valid():
-            try:
-                phase_change = change_phase(
-                    alliance=alliance,
-                    transition=transition,
-                    user=request.user,
-                    comment=form.cleaned_data["comment"],
-                )
-            except PhaseChangeError as refusal:
-                for message in refusal.messages:
-                    messages.error(request, message)
-            else:
-                messages.success(
-                    request,
-                    gettext(
-                        "“%(transition)s” done: the alliance is now in “%(phase)s” "
-                        "(cycle %(cycle)s)."
-                    )
-                    % {
-                        "transition": transition_label(transition),
-                        "phase": phase_change.get_target_phase_display(),
-                        "cycle": phase_change.cycle,
-                    },
-                )
-            return redirect(change_url)
-
-        option = next(
-            (o for o in transition_options(alliance, request.user) if o.name == transition), None
-        )
-        if option is None:
-            messages.error(
-                request,
-                gettext("“%(transition)s” is not possible while the alliance is in “%(phase)s”.")
-                % {
-                    "transition": transition_label(transition),
-                    "phase": alliance.get_phase_display(),
-                },
-            )
-            return redirect(change_url)
-
-        request.current_app = self.admin_site.name
-        context = {
-            **self.admin_site.each_context(request),
-            "title": option.label,
-            "subtitle": str(alliance),
-            "opts": self.opts,
-            "app_label": self.opts.app_label,
-            "alliance": alliance,
-            "original": alliance,
-            "option": option,
-            "target_label": Phase(option.target).label,
-            "next_cycle": alliance.cycle + 1 if option.new_cycle else None,
-            "form": form,
-            "change_url": change_url,
-            "media": self.media + form.media,
-        }
-        return TemplateResponse(request, self.phase_change_template, context)
-
-
-class PhaseChangeForm(forms.Form):
-    comment = forms.CharField(
-        label=_("Comment"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        help_text=_("Kept in the alliance's history with the change."),
-    )
-
-    def __init__(self, *args, reason_required: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        if reason_required:
-            field = self.fields["comment"]
-            field.required = True
-            field.label = _("Reason")
-            field.help_text = _("Required for this change; kept in the alliance's history.")
-            field.error_messages["required"] = _("Give the reason for this change.")
 
 
 # --- Members, objectives and indicators ---------------------------------------

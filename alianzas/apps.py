@@ -7,6 +7,8 @@ class AlianzasConfig(AppConfig):
     verbose_name = _("Alliances and actors")
 
     def ready(self):
-        from alianzas import generations
+        from alianzas import access, checks, generations, lifecycle
 
+        lifecycle.register_permission(access.can_change_phase)
         generations.connect()
+        checks.register()

@@ -2,8 +2,12 @@ from django import forms
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from alianzas.adjustments import AdjustmentReason
+from alianzas.criteria import Score
+from alianzas.lifecycle import Phase
 from alianzas.models import (
     Actor,
+    Adjustment,
     Alliance,
     Indicator,
     Membership,
@@ -12,9 +16,6 @@ from alianzas.models import (
     Sector,
     SustainableDevelopmentGoal,
 )
-from fases.adjustments import AdjustmentReason
-from fases.lifecycle import Phase
-from fases.models import Adjustment
 
 
 class DateInput(forms.DateInput):
@@ -204,3 +205,20 @@ class AdjustmentForm(forms.Form):
             reason_other=self.cleaned_data.get("reason_other", ""),
             explanation=self.cleaned_data.get("explanation", ""),
         )
+
+
+SCORE_CHOICES = [("", "—"), *Score.choices]
+
+
+def score_field(label, *, required_message, widget=None) -> forms.TypedChoiceField:
+    """A score from 1 to 5 whose refusals say so, next to the field."""
+    return forms.TypedChoiceField(
+        label=label,
+        choices=SCORE_CHOICES if widget is None else Score.choices,
+        coerce=int,
+        widget=widget or forms.Select,
+        error_messages={
+            "required": required_message,
+            "invalid_choice": _("Choose a whole number from 1 to 5."),
+        },
+    )

@@ -10,14 +10,19 @@ is no expiry to wait for and no list of cache keys to forget. Content is stored 
 tokens it was built from and read with the current ones in one round trip.
 
 Writes are seen through model signals (``post_save``, ``pre_delete``, ``m2m_changed``) of the
-models in ``ALLIANCE_OF``, so the admin, the services and the shell are all covered.
-``QuerySet.update()`` and ``bulk_create()`` send no signals: code that writes rows shown on
-an alliance's pages that way must call :func:`alliance_changed` itself (``seed_demo`` calls
-:func:`everything_changed`).
+models registered with :func:`follow`, so the admin, the services and the shell are all
+covered. Each app registers the models it shows in its ``AppConfig.ready()``: this module
+names only this floor's models, never a higher floor's. ``QuerySet.update()`` and
+``bulk_create()`` send no signals: the followed models' default manager
+(:mod:`alianzas.generation_queries`) reports those writes, so their callers need not name
+the cache. Raw SQL must: the reminder sweep calls :func:`notices_changed`, ``seed_demo``
+:func:`everything_changed`.
 
 A cache that is down or evicts a token makes a miss, never a wrong page: a missing token is
 replaced by a new one. The cache must be shared by every process that serves pages or
-writes (``settings.PAGE_CACHE`` is off in production without one).
+writes: a write in a process with a cache of its own replaces the tokens there only, and the
+pages served elsewhere stay stale. The check ``alianzas.E001`` (:mod:`alianzas.checks`)
+refuses ``settings.PAGE_CACHE`` with a per-process cache where several processes write.
 """
 
 import hashlib
@@ -27,13 +32,26 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_save, pre_delete
 from django.utils import timezone
 from django.utils.translation import get_language
+
+from alianzas import generation_queries
+from alianzas.models import (
+    Actor,
+    Adjustment,
+    Alliance,
+    Indicator,
+    Membership,
+    Objective,
+    PhaseChange,
+    Region,
+    SustainableDevelopmentGoal,
+    User,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -58,24 +76,11 @@ def _person_key(user_id) -> str:
 
 
 # For each model shown on an alliance's pages: how to get from a row to its alliance's id.
-ALLIANCE_OF = {
-    "alianzas.Alliance": "pk",
-    "alianzas.Membership": "alliance_id",
-    "alianzas.Objective": "alliance_id",
-    "alianzas.Indicator": "objective.alliance_id",
-    "fases.PhaseChange": "alliance_id",
-    "fases.Evaluation": "alliance_id",
-    "fases.EvaluationRating": "evaluation.alliance_id",
-    "fases.Adjustment": "alliance_id",
-    "seguimiento.Commitment": "alliance_id",
-    "seguimiento.CommitmentUpdate": "commitment.alliance_id",
-    "seguimiento.Measurement": "indicator.objective.alliance_id",
-    "seguimiento.MeasurementCorrection": "measurement.indicator.objective.alliance_id",
-    "seguimiento.HealthCheck": "alliance_id",
-    "seguimiento.HealthCheckAnswer": "health_check.alliance_id",
-    "seguimiento.Export": "alliance_id",
-    "seguimiento.ReminderPolicy": "alliance_id",
-}
+# Filled by ``follow`` from each app's ``ready()``.
+ALLIANCE_OF: dict[str, str] = {}
+# For each model shown to one person (their notices): the attribute naming them.
+# Filled by ``follow_person``.
+PERSON_OF: dict[str, str] = {}
 
 
 def _new_token() -> str:
@@ -263,7 +268,7 @@ def _membership_changed(sender, instance, **kwargs):
     """Besides the alliance's pages: which alliances the actor's representatives see."""
     if kwargs.get("raw"):
         return
-    through = apps.get_model("alianzas", "Actor").representatives.through
+    through = Actor.representatives.through
     person_changed(
         *through.objects.filter(actor_id=instance.actor_id).values_list("user_id", flat=True)
     )
@@ -273,7 +278,6 @@ def _actor_changed(sender, instance, **kwargs):
     """An actor's name or sector shows on every alliance it belongs to."""
     if kwargs.get("raw") or instance.pk is None:
         return
-    Membership = apps.get_model("alianzas", "Membership")
     alliance_changed(
         *Membership.objects.filter(actor=instance).values_list("alliance_id", flat=True)
     )
@@ -324,16 +328,10 @@ def _alliance_sets_changed(sender, instance, action, **kwargs):
     """Regions and goals of an alliance."""
     if not action.startswith("post_"):
         return
-    Alliance = apps.get_model("alianzas", "Alliance")
     if isinstance(instance, Alliance):
         alliance_changed(instance.pk)
     else:
         everything_changed()
-
-
-def _reminder_changed(sender, instance, **kwargs):
-    if not kwargs.get("raw"):
-        person_changed(instance.recipient_id)
 
 
 def _shared_changed(sender, instance, **kwargs):
@@ -341,33 +339,61 @@ def _shared_changed(sender, instance, **kwargs):
         everything_changed()
 
 
+def follow(model, path: str) -> None:
+    """Renew the generation of a row's alliance (reached through ``path``, e.g.
+    ``"indicator.objective.alliance_id"``) whenever a row of ``model`` is saved or deleted.
+    Called by each app, in its ``AppConfig.ready()``, for the models its pages show; the
+    model's default manager must be a ``generation_queries.FollowedManager``, so that
+    ``update()`` and ``bulk_create()`` are heard too (check ``alianzas.E002``)."""
+    generation_queries.route(model, path)  # a path that leads nowhere fails at start-up
+    label = model._meta.label
+    ALLIANCE_OF[label] = path
+
+    def receiver(sender, instance, **kwargs):
+        _row_changed(sender, instance, path, **kwargs)
+
+    uid = f"generations:{label}"
+    post_save.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":save")
+    # Before the delete, while the rows leading to the alliance still exist.
+    pre_delete.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":delete")
+
+
+def follow_person(model, attribute: str) -> None:
+    """Renew the generation of the person a row of ``model`` is about (``attribute``, e.g.
+    ``"recipient_id"``) whenever one is saved or deleted: what the navigation shows them.
+    The model's default manager must be a ``FollowedManager`` too."""
+    generation_queries.route(model, attribute)
+    PERSON_OF[model._meta.label] = attribute
+
+    def receiver(sender, instance, **kwargs):
+        if not kwargs.get("raw"):
+            person_changed(getattr(instance, attribute))
+
+    uid = f"generations:person:{model._meta.label}"
+    post_save.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":save")
+    pre_delete.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":delete")
+
+
 def connect() -> None:
-    """Called once, from ``AlianzasConfig.ready``."""
-    for label, path in ALLIANCE_OF.items():
-        model = apps.get_model(label)
+    """Called once, from ``AlianzasConfig.ready``: this floor's models. The floors above
+    call ``follow`` and ``follow_person`` for theirs."""
+    for model, path in (
+        (Alliance, "pk"),
+        (Membership, "alliance_id"),
+        (Objective, "alliance_id"),
+        (Indicator, "objective.alliance_id"),
+        (PhaseChange, "alliance_id"),
+        (Adjustment, "alliance_id"),
+    ):
+        follow(model, path)
 
-        def receiver(sender, instance, path=path, **kwargs):
-            _row_changed(sender, instance, path, **kwargs)
-
-        uid = f"generations:{label}"
-        post_save.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":save")
-        # Before the delete, while the rows leading to the alliance still exist.
-        pre_delete.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":delete")
-
-    Membership = apps.get_model("alianzas", "Membership")
     post_save.connect(_membership_changed, sender=Membership, dispatch_uid="generations:members")
     pre_delete.connect(_membership_changed, sender=Membership, dispatch_uid="generations:m:del")
-    Actor = apps.get_model("alianzas", "Actor")
-    Alliance = apps.get_model("alianzas", "Alliance")
     post_save.connect(_actor_changed, sender=Actor, dispatch_uid="generations:actor")
     pre_delete.connect(_actor_changed, sender=Actor, dispatch_uid="generations:actor:del")
-    Reminder = apps.get_model("seguimiento", "Reminder")
-    post_save.connect(_reminder_changed, sender=Reminder, dispatch_uid="generations:reminder")
-    pre_delete.connect(_reminder_changed, sender=Reminder, dispatch_uid="generations:reminder:d")
-    User = apps.get_model("alianzas", "User")
     post_save.connect(_person_saved, sender=User, dispatch_uid="generations:person")
-    for label in ("alianzas.Region", "alianzas.SustainableDevelopmentGoal"):
-        model = apps.get_model(label)
+    for model in (Region, SustainableDevelopmentGoal):
+        label = model._meta.label
         post_save.connect(_shared_changed, sender=model, dispatch_uid=f"generations:{label}")
         pre_delete.connect(_shared_changed, sender=model, dispatch_uid=f"generations:{label}:d")
     m2m_changed.connect(

@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from alianzas.generation_queries import FollowedManager
 from alianzas.history import History
+from alianzas.lifecycle import AllianceLifecycle, Phase
 from alianzas.validators import validate_ruc
-from fases.lifecycle import AllianceLifecycle
 
 
 class User(AbstractUser):
@@ -149,7 +150,7 @@ class Alliance(AllianceLifecycle):
     """An Alianza Multiactor: several actors pursuing one sustainable-development goal.
 
     The phase, the cycle number and the transitions between phases live in
-    ``fases.lifecycle``; every change of phase goes through
+    ``alianzas.lifecycle``; every change of phase goes through
     ``fases.services.change_phase``.
     """
 
@@ -189,6 +190,7 @@ class Alliance(AllianceLifecycle):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Who changed what and when, coordinators included since they decide who may manage it.
     history = History(m2m_fields=[coordinators])
+    objects = FollowedManager()
 
     class Meta:
         ordering = ["name"]
@@ -241,6 +243,7 @@ class Membership(models.Model):
     joined_on = models.DateField(_("joined on"), default=timezone.localdate)
     left_on = models.DateField(_("left on"), null=True, blank=True)
     history = History()
+    objects = FollowedManager()
 
     class Meta:
         ordering = ["alliance", "joined_on", "pk"]
@@ -284,6 +287,7 @@ class Objective(models.Model):
     title = models.CharField(_("objective"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     history = History()
+    objects = FollowedManager()
 
     class Meta:
         ordering = ["alliance", "position", "pk"]
@@ -348,6 +352,7 @@ class Indicator(models.Model):
         related_name="indicators",
     )
     history = History()
+    objects = FollowedManager()
 
     class Meta:
         ordering = ["objective", "pk"]
@@ -387,3 +392,108 @@ class Indicator(models.Model):
                 )
         if errors:
             raise ValidationError(errors)
+
+
+class PhaseChange(models.Model):
+    """One change of an alliance's phase: the history is read from these rows, never rebuilt.
+
+    ``cycle`` is the alliance's cycle after the change, so a change that starts
+    a new cycle belongs to the new one.
+    """
+
+    alliance = models.ForeignKey(
+        "alianzas.Alliance",
+        verbose_name=_("alliance"),
+        on_delete=models.CASCADE,
+        related_name="phase_changes",
+    )
+    transition = models.CharField(_("transition"), max_length=30)
+    source_phase = models.CharField(_("from phase"), max_length=20, choices=Phase.choices)
+    target_phase = models.CharField(_("to phase"), max_length=20, choices=Phase.choices)
+    cycle = models.PositiveIntegerField(_("cycle"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="phase_changes",
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("date"), default=timezone.now)
+    objects = FollowedManager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("phase change")
+        verbose_name_plural = _("phase changes")
+        # Moved from fases with its rows: the table keeps its name.
+        db_table = "fases_phasechange"
+        indexes = [models.Index(fields=["alliance", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_phase_display()} → {self.get_target_phase_display()}"
+
+
+class Adjustment(models.Model):
+    """A change to the design made after Identificación, with its reason.
+
+    The method asks for adjustments during implementation; recording them keeps
+    the history true: what changed (``changes`` holds each field's value before
+    and after), why, who and when.
+    """
+
+    class Subject(models.TextChoices):
+        OBJECTIVE = "objective", _("Objective")
+        INDICATOR = "indicator", _("Indicator target or date")
+        COMMITMENT = "commitment", _("Commitment")
+        MEMBERSHIP = "membership", _("Membership")
+
+    class Reason(models.TextChoices):
+        ADAPTIVE_MANAGEMENT = "adaptive_management", _("Adaptive management")
+        BUDGET_REALIGNMENT = "budget_realignment", _("Budget realignment")
+        CHANGE_OF_CONTEXT = "change_of_context", _("Change of context")
+        DELAYS = "delays", _("Delays")
+        PARTNER_CHANGE = "partner_change", _("Partner joining or leaving")
+        OTHER = "other", _("Other")
+
+    alliance = models.ForeignKey(
+        "alianzas.Alliance",
+        verbose_name=_("alliance"),
+        on_delete=models.CASCADE,
+        related_name="adjustments",
+    )
+    cycle = models.PositiveIntegerField(_("cycle"))
+    phase = models.CharField(_("phase"), max_length=20, choices=Phase.choices)
+    subject = models.CharField(_("what changed"), max_length=20, choices=Subject.choices)
+    object_id = models.PositiveBigIntegerField(_("object id"))
+    object_label = models.CharField(_("object"), max_length=300)
+    reason = models.CharField(_("reason"), max_length=30, choices=Reason.choices)
+    reason_other = models.CharField(_("other reason"), max_length=300, blank=True)
+    explanation = models.TextField(_("explanation"), blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="adjustments",
+    )
+    created_at = models.DateTimeField(_("date"), default=timezone.now)
+    objects = FollowedManager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("adjustment")
+        verbose_name_plural = _("adjustments")
+        # Moved from fases with its rows: the table keeps its name.
+        db_table = "fases_adjustment"
+        indexes = [models.Index(fields=["alliance", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_subject_display()}: {self.object_label}"
+
+    @property
+    def reason_text(self) -> str:
+        if self.reason == self.Reason.OTHER and self.reason_other:
+            return self.reason_other
+        return self.get_reason_display()

@@ -1,53 +1,20 @@
-"""Reads for the pages: each returns what a page shows in a fixed number of queries."""
+"""Reads for the pages of alliances and actors: each returns what a page shows in a fixed
+number of queries. What reads commitments and measurements is in ``seguimiento.selectors``;
+what reads the next step, in ``fases.selectors``."""
 
-import datetime
-import logging
-from dataclasses import dataclass
-from decimal import Decimal
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
-from django.core.cache import cache
-from django.db.models import (
-    Count,
-    Exists,
-    F,
-    IntegerField,
-    Max,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    Window,
-)
-from django.db.models.functions import Coalesce, RowNumber
-from django.utils import timezone
-from django.utils.translation import get_language
+from alianzas.models import Actor, Alliance, Membership
 
-from alianzas import generations
-from alianzas.models import Actor, Alliance, Frequency, Indicator, Membership, Role
-from fases.lifecycle import Phase
-from fases.services import next_step
-from seguimiento.models import OPEN_STATUSES, Commitment, Measurement
-
-BOARD_COLUMN_SIZE = 8
-logger = logging.getLogger(__name__)
-
-ATTENTION_SIZE = 5
-# Beyond this many alliances the dashboard's figures are cached (see ``dashboard``).
+# Beyond this many alliances a person's scope is a national portfolio (see
+# ``small_scope_ids``).
 LARGE_SCOPE = 500
-DASHBOARD_CACHE_SECONDS = 60
-
-# How long after a period ends its measurement counts as missing.
-FREQUENCY_DAYS = {
-    Frequency.MONTHLY: 31,
-    Frequency.QUARTERLY: 92,
-    Frequency.SEMIANNUAL: 183,
-    Frequency.ANNUAL: 366,
-}
 
 
-def _count(rows: QuerySet, outer: str):
+def count_of(rows: QuerySet, outer: str):
+    """The number of ``rows`` whose ``outer`` field points at the outer row, as a subquery
+    (an aggregate would group the outer query and lose the model's default ordering)."""
     counts = rows.filter(**{outer: OuterRef("pk")}).order_by().values(outer)
     counts = counts.annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
@@ -82,214 +49,11 @@ def filter_alliances(alliances: QuerySet[Alliance], filters: dict) -> QuerySet[A
     return alliances
 
 
-def with_summary(alliances: QuerySet[Alliance]) -> QuerySet[Alliance]:
-    """Annotate what a list row shows: lead actor, members, overdue commitments."""
-    current = Membership.objects.filter(left_on__isnull=True)
-    leader = current.filter(alliance=OuterRef("pk"), role=Role.LEADER).values("actor__name")[:1]
-    overdue = Commitment.objects.filter(status__in=OPEN_STATUSES, due_date__lt=timezone.localdate())
-    return alliances.annotate(
-        lead_actor_name=Subquery(leader),
-        member_count=_count(current, "alliance"),
-        overdue_count=_count(overdue, "alliance"),
-    )
-
-
-@dataclass
-class BoardColumn:
-    phase: str
-    label: str
-    count: int
-    alliances: list[Alliance]
-
-
-def board(alliances: QuerySet[Alliance]) -> list[BoardColumn]:
-    """One column per phase: how many alliances it holds and the most recently changed."""
-    counts = dict(alliances.order_by().values_list("phase").annotate(n=Count("pk")))
-    # Rank on the bare rows first and summarise only the few shown: the summary's
-    # subqueries would otherwise run for every alliance in the portfolio.
-    shown = (
-        alliances.annotate(
-            rank=Window(RowNumber(), partition_by=F("phase"), order_by=F("updated_at").desc())
-        )
-        .filter(rank__lte=BOARD_COLUMN_SIZE)
-        .values_list("pk", flat=True)
-    )
-    ranked = with_summary(Alliance.objects.filter(pk__in=list(shown))).order_by(
-        "phase", "-updated_at", "pk"
-    )
-    by_phase: dict[str, list[Alliance]] = {}
-    for alliance in ranked:
-        by_phase.setdefault(alliance.phase, []).append(alliance)
-    return [
-        BoardColumn(phase, label, counts.get(phase, 0), by_phase.get(phase, []))
-        for phase, label in Phase.choices
-    ]
-
-
-def overdue_by_alliance(scope) -> list[dict]:
-    """Alliances with the most overdue commitments first. ``scope``: the alliances (a
-    queryset) or their ids."""
-    return list(
-        Commitment.objects.filter(
-            alliance__in=scope if isinstance(scope, list) else scope.values("pk"),
-            status__in=OPEN_STATUSES,
-            due_date__lt=timezone.localdate(),
-        )
-        .values("alliance_id", "alliance__name")
-        .annotate(count=Count("pk"))
-        .order_by("-count", "alliance__name")[:ATTENTION_SIZE]
-    )
-
-
-@dataclass
-class Dashboard:
-    """The dashboard's figures: the board by phase, overdue commitments and indicators not
-    measured."""
-
-    columns: list[BoardColumn]
-    overdue: list[dict]
-    stale_indicators: list[Indicator]
-    as_of: datetime.datetime | None = None  # set when the figures come from the cache
-
-
 def small_scope_ids(alliances: QuerySet[Alliance]) -> list[int] | None:
     """The ids of ``alliances`` if they are a person's own few (at most LARGE_SCOPE), else
     ``None``: a national portfolio."""
     ids = list(alliances.order_by().values_list("pk", flat=True)[: LARGE_SCOPE + 1])
     return ids if len(ids) <= LARGE_SCOPE else None
-
-
-def dashboard(alliances: QuerySet[Alliance], *, scope_key: str) -> Dashboard:
-    """The dashboard's figures for ``alliances``. A person's own alliances (a few dozen)
-    are looked up by id, fresh on every request. A national portfolio (thousands of
-    alliances, hundreds of thousands of commitments) costs scans, so its figures are
-    computed at most once a minute per ``scope_key`` (who sees it and with which filters)
-    and shown with their time."""
-    ids = small_scope_ids(alliances)
-    if ids is not None:
-        return Dashboard(board(alliances), overdue_by_alliance(ids), stale_indicators(ids))
-    key = f"dashboard:{timezone.localdate()}:{scope_key}"
-
-    def compute() -> Dashboard:
-        return Dashboard(
-            board(alliances),
-            overdue_by_alliance(alliances),
-            stale_indicators(alliances),
-            as_of=timezone.now(),
-        )
-
-    try:
-        figures = cache.get(key)
-    except Exception:  # a cache that is down costs time, never the page
-        logger.warning("The cache did not answer; dashboard figures computed.", exc_info=True)
-        return compute()
-    if figures is None:
-        figures = compute()
-        try:
-            cache.set(key, figures, DASHBOARD_CACHE_SECONDS)
-        except Exception:
-            logger.warning("The cache did not keep the dashboard figures.", exc_info=True)
-    return figures
-
-
-def blocked_alliances(user) -> list[tuple[Alliance, object]]:
-    """The user's own alliances whose next step still lacks something: a few, most recently
-    changed first. Checking costs a few queries per alliance, so at most ATTENTION_SIZE are
-    checked, each kept until its alliance changes."""
-    coordinated = user.coordinated_alliances.exclude(phase=Phase.CLOSED).order_by("-updated_at")
-    steps = ((alliance, cached_next_step(alliance)) for alliance in coordinated[:ATTENTION_SIZE])
-    return [(alliance, step) for alliance, step in steps if step and step.unmet]
-
-
-def cached_next_step(alliance: Alliance):
-    """``fases.services.next_step``, cached until the alliance changes (in each language:
-    the step holds translated messages)."""
-    return generations.alliance_value(
-        alliance.pk, f"next-step:{get_language()}", lambda: next_step(alliance)
-    )
-
-
-def stale_indicators(scope) -> list[Indicator]:
-    """Indicators being monitored whose last measurement is older than their frequency.
-    ``scope``: the alliances (a queryset) or their ids."""
-    today = timezone.localdate()
-    overdue = Q()
-    for frequency, days in FREQUENCY_DAYS.items():
-        limit = today - datetime.timedelta(days=days)
-        overdue |= Q(frequency=frequency) & (
-            Q(last_period_end__isnull=True) | Q(last_period_end__lt=limit)
-        )
-    return list(
-        Indicator.objects.filter(
-            objective__alliance__in=scope if isinstance(scope, list) else scope.values("pk"),
-            objective__alliance__phase__in=[Phase.MONITORING, Phase.EVALUATION],
-        )
-        .annotate(last_period_end=Max("measurements__period_end"))
-        .filter(overdue)
-        .select_related("objective__alliance")
-        .order_by(F("last_period_end").asc(nulls_first=True), "pk")[:ATTENTION_SIZE]
-    )
-
-
-@dataclass
-class IndicatorRow:
-    indicator: Indicator
-    latest: Measurement | None
-
-    @property
-    def progress(self) -> int | None:
-        """Share of the way from baseline to target covered by the latest value, 0–100."""
-        i = self.indicator
-        if self.latest is None or None in (i.baseline_value, i.target_value):
-            return None
-        span = i.target_value - i.baseline_value
-        if span == 0:
-            return 100 if self.latest.value == i.target_value else 0
-        share = (self.latest.value - i.baseline_value) / span * Decimal(100)
-        return max(0, min(100, int(share)))
-
-
-def objectives_with_indicators(alliance: Alliance) -> list[tuple]:
-    """Each objective with rows of its indicators and their latest measurement."""
-    latest = Measurement.objects.filter(indicator=OuterRef("pk")).order_by("-period_start")
-    indicators = Indicator.objects.select_related("responsible_actor").annotate(
-        latest_id=Subquery(latest.values("pk")[:1])
-    )
-    objectives = list(
-        alliance.objectives.prefetch_related(Prefetch("indicators", queryset=indicators))
-    )
-    latest_ids = [i.latest_id for o in objectives for i in o.indicators.all() if i.latest_id]
-    measurements = Measurement.objects.in_bulk(latest_ids)
-    return [
-        (
-            objective,
-            [IndicatorRow(i, measurements.get(i.latest_id)) for i in objective.indicators.all()],
-        )
-        for objective in objectives
-    ]
-
-
-def commitments_by_actor(alliance: Alliance, cycle: int) -> list[tuple[Actor, list]]:
-    commitments = (
-        alliance.commitments.filter(cycle=cycle)
-        .select_related("actor")
-        .order_by("actor__name", "due_date", "pk")
-    )
-    grouped: dict[int, tuple[Actor, list]] = {}
-    for commitment in commitments:
-        grouped.setdefault(commitment.actor_id, (commitment.actor, []))[1].append(commitment)
-    return list(grouped.values())
-
-
-def represented_alliance_ids(user) -> QuerySet:
-    """The alliances that ``user``'s actors belong (or belonged) to or have a commitment in:
-    everything “My commitments” shows comes from them."""
-    actor_ids = Actor.representatives.through.objects.filter(user=user.pk).values("actor_id")
-    members = Membership.objects.filter(actor__in=actor_ids).order_by()
-    committed = Commitment.objects.filter(actor__in=actor_ids).order_by()
-    return members.values_list("alliance_id", flat=True).union(
-        committed.values_list("alliance_id", flat=True)
-    )
 
 
 def actor_list(filters: dict) -> QuerySet[Actor]:
@@ -303,4 +67,4 @@ def actor_list(filters: dict) -> QuerySet[Actor]:
     if region := filters.get("region"):
         actors = actors.filter(region=region)
     current = Membership.objects.filter(left_on__isnull=True)
-    return actors.annotate(alliance_count=_count(current, "actor")).order_by("name", "pk")
+    return actors.annotate(alliance_count=count_of(current, "actor")).order_by("name", "pk")

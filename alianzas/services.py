@@ -5,19 +5,19 @@ the whole object (``full_clean``) and saves it in a transaction. Forms only
 collect input; the rules are here and on the models.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
-from alianzas import access
+from alianzas import access, adjustments
+from alianzas.adjustments import AdjustmentReason
 from alianzas.models import Actor, Alliance
-from fases import adjustments
-from fases.adjustments import AdjustmentReason
+from alianzas.refusals import NotPermitted
 
 
 def create_alliance(*, user, alliance: Alliance, regions=(), goals=()) -> Alliance:
     """Create ``alliance``; the person who creates it becomes its first coordinator."""
     if not access.can_create_alliance(user):
-        raise PermissionDenied
+        raise NotPermitted(_("Sign in with an active account to start an alliance."))
     with transaction.atomic():
         alliance.full_clean()
         alliance.save()
@@ -29,7 +29,7 @@ def create_alliance(*, user, alliance: Alliance, regions=(), goals=()) -> Allian
 
 def update_alliance(*, user, alliance: Alliance, regions=(), goals=()) -> Alliance:
     if not access.can_manage_alliance(user, alliance):
-        raise PermissionDenied
+        raise NotPermitted(_("Only the alliance's coordinators may change it."))
     with transaction.atomic():
         alliance.full_clean()
         alliance.save()
@@ -44,10 +44,10 @@ def save_alliance_part(
     """Save a membership, objective or indicator of ``alliance`` for one of its managers.
 
     After Identificación the change is an adjustment and needs its reason
-    (``fases.adjustments``).
+    (``alianzas.adjustments``).
     """
     if not access.can_manage_alliance(user, alliance):
-        raise PermissionDenied
+        raise NotPermitted(_("Only the alliance's coordinators may change it."))
     with transaction.atomic():
         return adjustments.save(alliance=alliance, part=part, user=user, reason=adjustment)
 
@@ -55,7 +55,9 @@ def save_alliance_part(
 def save_actor(*, user, actor: Actor) -> Actor:
     allowed = access.can_edit_actor(user, actor) if actor.pk else access.can_register_actor(user)
     if not allowed:
-        raise PermissionDenied
+        raise NotPermitted(
+            _("Only the actor's representatives and its alliances' coordinators may change it.")
+        )
     with transaction.atomic():
         actor.full_clean()
         actor.save()

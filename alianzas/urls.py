@@ -5,10 +5,7 @@ from alianzas import views
 app_name = "alianzas"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("alianzas/", views.alliance_list, name="alliance_list"),
     path("alianzas/nueva/", views.alliance_create, name="alliance_create"),
-    path("alianzas/<int:pk>/", views.alliance_detail, name="alliance_detail"),
     path("alianzas/<int:pk>/editar/", views.alliance_edit, name="alliance_edit"),
     path("alianzas/<int:pk>/miembros/nuevo/", views.member_add, name="member_add"),
     path(
@@ -34,6 +31,5 @@ urlpatterns = [
     ),
     path("actores/", views.actor_list, name="actor_list"),
     path("actores/nuevo/", views.actor_create, name="actor_create"),
-    path("actores/<int:pk>/", views.actor_detail, name="actor_detail"),
     path("actores/<int:pk>/editar/", views.actor_edit, name="actor_edit"),
 ]

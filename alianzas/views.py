@@ -14,12 +14,11 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
-from alianzas import access, generations, selectors, services
+from alianzas import access, adjustments, selectors, services
 from alianzas.forms import (
     ActorFilterForm,
     ActorForm,
     AdjustmentForm,
-    AllianceFilterForm,
     AllianceForm,
     IndicatorForm,
     MembershipEndForm,
@@ -28,9 +27,6 @@ from alianzas.forms import (
 )
 from alianzas.models import Actor, Indicator, Membership, Objective
 from alianzas.refusals import NotPermitted, Refused
-from fases import adjustments
-from fases.services import next_step, transition_options
-from seguimiento.services import REPORTING_PHASES
 
 PAGE_SIZE = 25
 
@@ -121,86 +117,7 @@ def paginate(request, rows):
     return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-# --- Dashboard and lists --------------------------------------------------------
-
-
-@login_required
-def dashboard(request):
-    form, filters = filtered(request, AllianceFilterForm)
-    visible = access.visible_alliances(request.user)
-    alliances = selectors.filter_alliances(visible, filters)
-    # The content is cached until one of the alliances the person sees changes (all of
-    # them, not only those filtered in: the list waiting for requirements is not filtered):
-    # a person's own few by id, a national portfolio as a whole. A portfolio's figures are
-    # also counted at most once a minute (selectors.dashboard). Which alliances the person
-    # sees is kept until their roles or their actors' memberships change.
-    ids = generations.person_value(
-        request.user, "dashboard-scope", lambda: selectors.small_scope_ids(visible)
-    )
-    scope_key = f"{access.visibility_key(request.user)}:{filters_key(filters)}"
-    context = {
-        "nav": "dashboard",
-        "filter_form": form,
-        "content_cache": generations.content_cache(
-            "dashboard", request, ids or (), any_alliance=ids is None
-        ),
-        "figures": later(selectors.dashboard, alliances, scope_key=scope_key),
-        "blocked": later(selectors.blocked_alliances, request.user),
-        "can_create": access.can_create_alliance(request.user),
-    }
-    return render(request, "alianzas/dashboard.html", context)
-
-
-@login_required
-def alliance_list(request):
-    form, filters = filtered(request, AllianceFilterForm)
-    alliances = selectors.filter_alliances(access.visible_alliances(request.user), filters)
-    rows = selectors.with_summary(alliances).order_by("name", "pk")
-    context = {
-        "nav": "alliances",
-        "filter_form": form,
-        # Cached until any alliance changes.
-        "content_cache": generations.content_cache("alliances", request, any_alliance=True),
-        "page": later(paginate, request, rows),
-        "can_create": access.can_create_alliance(request.user),
-    }
-    return render(request, "alianzas/alliance_list.html", context)
-
-
 # --- Alliance -------------------------------------------------------------------
-
-
-@login_required
-def alliance_detail(request, pk):
-    # The coordinators answer the access check, whether the person manages the alliance
-    # and the page's list of coordinators.
-    alliance = access.get_alliance_or_404(request.user, pk, prefetch=("coordinators",))
-    user = request.user
-    # Everything below the title is cached for this person until the alliance changes
-    # (alianzas.generations); what it needs is read only when it is rendered.
-    context = {
-        "nav": "alliances",
-        "alliance": alliance,
-        "content_cache": generations.content_cache("alliance", request, [alliance.pk]),
-        "can_manage": later(access.can_manage_alliance, user, alliance),
-        "memberships": alliance.memberships.select_related("actor").order_by(
-            "left_on", "joined_on", "pk"
-        ),
-        "objectives": later(selectors.objectives_with_indicators, alliance),
-        "commitments": later(selectors.commitments_by_actor, alliance, alliance.cycle),
-        "next_step": later(next_step, alliance),
-        "options": later(transition_options, alliance, user),
-        "history": alliance.phase_changes.select_related("user").order_by("-created_at", "-pk"),
-        "represented_actor_ids": later(lambda: set(user.actors.values_list("pk", flat=True))),
-        "reportable_indicator_ids": later(
-            lambda: (
-                access.reportable_indicator_ids(user, alliance)
-                if alliance.phase in REPORTING_PHASES
-                else set()
-            )
-        ),
-    }
-    return render(request, "alianzas/alliance_detail.html", context)
 
 
 @login_required
@@ -226,7 +143,7 @@ def alliance_create(request):
         form,
         title=_("New alliance"),
         action=reverse("alianzas:alliance_create"),
-        cancel=reverse("alianzas:dashboard"),
+        cancel=reverse("fases:dashboard"),
     )
 
 
@@ -253,7 +170,7 @@ def alliance_edit(request, pk):
 
 
 def alliance_url(alliance, anchor: str = "") -> str:
-    url = reverse("alianzas:alliance_detail", args=[alliance.pk])
+    url = reverse("fases:alliance_detail", args=[alliance.pk])
     return f"{url}#{anchor}" if anchor else url
 
 
@@ -410,31 +327,6 @@ def actor_list(request):
 
 
 @login_required
-def actor_detail(request, pk):
-    actor = get_object_or_404(Actor.objects.select_related("region"), pk=pk)
-    # Only the alliances this user may see: the registry must not reveal the others.
-    visible = access.visible_alliances(request.user)
-    memberships = (
-        actor.memberships.filter(alliance__in=visible.values("pk"))
-        .select_related("alliance")
-        .order_by("left_on", "alliance__name")
-    )
-    commitments = (
-        actor.commitments.filter(alliance__in=visible.values("pk"))
-        .select_related("alliance")
-        .order_by("due_date", "pk")
-    )
-    context = {
-        "nav": "actors",
-        "actor": actor,
-        "memberships": memberships,
-        "commitments": commitments,
-        "can_edit": access.can_edit_actor(request.user, actor),
-    }
-    return render(request, "alianzas/actor_detail.html", context)
-
-
-@login_required
 def actor_create(request):
     if not access.can_register_actor(request.user):
         raise PermissionDenied
@@ -455,7 +347,7 @@ def actor_form_page(request, actor, *, title):
         actor = services.save_actor(user=request.user, actor=form.save(commit=False))
         return done(
             request,
-            reverse("alianzas:actor_detail", args=[actor.pk]),
+            reverse("seguimiento:actor_detail", args=[actor.pk]),
             _("“%(name)s” was saved.") % {"name": actor.name},
         )
     action = (
@@ -464,7 +356,7 @@ def actor_form_page(request, actor, *, title):
         else reverse("alianzas:actor_create")
     )
     cancel = (
-        reverse("alianzas:actor_detail", args=[actor.pk])
+        reverse("seguimiento:actor_detail", args=[actor.pk])
         if actor.pk
         else reverse("alianzas:actor_list")
     )

@@ -9,9 +9,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("alianzas")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Each app's tasks.py; seguimiento/tasks.py also registers the reminders' tasks, which sit
+# beside the work they call in seguimiento/reminders/.
 app.autodiscover_tasks()
-# Reminders live in their own module (seguimiento/reminder_tasks.py) beside the app's tasks.
-app.autodiscover_tasks(related_name="reminder_tasks")
 
 
 @setup_logging.connect

@@ -82,10 +82,15 @@ INSTALLED_APPS = [
     "fases",
     "seguimiento",
 ]
+if not PRODUCTION and (BASE_DIR / "tools" / "apps.py").exists():
+    # Benchmarks and load tests (tools/) are not the product: a production server neither
+    # lists them in `manage.py help` nor ships them (.dockerignore), and a copy of the
+    # code without them still starts.
+    INSTALLED_APPS.append("tools")
 
 MIDDLEWARE = [
-    # /healthz answers before the host check, the HTTPS redirect and sessions (config/health.py).
-    "config.health.HealthCheckMiddleware",
+    # /healthz answers before the host check, the HTTPS redirect and sessions (config/probes.py).
+    "config.probes.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -170,7 +175,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "alianzas:dashboard"
+LOGIN_REDIRECT_URL = "fases:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 # Password-reset links stay valid for one day.
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
@@ -235,8 +240,9 @@ STORAGES = {
 # --- Cache and sessions ----------------------------------------------------
 # A shared cache lets any replica answer any request. Sessions are then cached_db: read
 # from the cache, written through to the database, so a flushed or restarted cache signs
-# nobody out. Without one (the embedded default, the test suite), each process keeps its
-# own cache and sessions are read from the database.
+# nobody out. Without one, sessions are read from the database, and the cache is kept in
+# files under var/ when a broker means a worker writes beside the web server (`make run`),
+# else in the memory of the one process (the embedded default, the test suite).
 CACHE_URL = env("CACHE_URL") or env("REDIS_URL")
 if CACHE_URL:
     CACHES = {
@@ -251,13 +257,25 @@ if CACHE_URL:
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+elif env("CELERY_BROKER_URL") and not PRODUCTION:
+    # The worker's reminder sweep renews the notices' generation for the web server's
+    # header: both processes must read and write the same cache, and files need no server.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Page content cached under the generations of what it shows (alianzas.generations). A
-# write replaces a generation in the cache it can reach, so with several processes the
-# cache must be shared: in production only with one; in development one process serves
-# the pages.
+# write replaces a generation in the cache it can reach, so every process that writes must
+# share the cache: in production only with CACHE_URL; in development the cache above is
+# shared by web and worker or there is one process. alianzas.E001 refuses PAGE_CACHE=true
+# with a per-process cache where several processes write.
 PAGE_CACHE = env_bool("PAGE_CACHE", default=bool(CACHE_URL) or not PRODUCTION)
 
 # --- E-mail ---------------------------------------------------------------

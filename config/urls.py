@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from config.health import healthz, livez
+from config.probes import healthz, livez
 
 admin.site.site_header = _("Alianzas Multiactor")
 admin.site.site_title = _("Alianzas")
@@ -12,7 +12,7 @@ admin.site.index_title = _("Administration")
 urlpatterns = [
     # Liveness: the process answers (no database, no session).
     path("livez", livez, name="livez"),
-    # Answered by config.health.HealthCheckMiddleware before routing; named here for reverse().
+    # Answered by config.probes.HealthCheckMiddleware before routing; named here for reverse().
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

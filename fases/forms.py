@@ -1,8 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fases.criteria import CONDITIONS_FOR_SUCCESS, EVALUATION_CRITERIA, HEALTH_QUESTIONS
-from fases.models import Evaluation, Score
+from alianzas.criteria import CONDITIONS_FOR_SUCCESS, EVALUATION_CRITERIA
+from alianzas.forms import score_field
+from fases.models import Evaluation
 
 
 class PhaseChangeForm(forms.Form):
@@ -12,23 +13,6 @@ class PhaseChangeForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Why now, and what was agreed. Required to close early."),
-    )
-
-
-SCORE_CHOICES = [("", "—"), *Score.choices]
-
-
-def score_field(label, *, required_message, widget=None) -> forms.TypedChoiceField:
-    """A score from 1 to 5 whose refusals say so, next to the field."""
-    return forms.TypedChoiceField(
-        label=label,
-        choices=SCORE_CHOICES if widget is None else Score.choices,
-        coerce=int,
-        widget=widget or forms.Select,
-        error_messages={
-            "required": required_message,
-            "invalid_choice": _("Choose a whole number from 1 to 5."),
-        },
     )
 
 
@@ -105,50 +89,3 @@ class EvaluationForm(forms.ModelForm):
 
 def note_name(criterion) -> str:
     return f"{criterion.value}_note"
-
-
-class HealthCheckForm(forms.Form):
-    """The partnership health check: one question on each condition for success.
-
-    ``actors`` are the current member actors the person represents; one of them
-    answers (the first unless another is chosen).
-    """
-
-    actor = forms.ModelChoiceField(
-        label=_("On behalf of"),
-        queryset=None,
-        empty_label=None,
-        error_messages={
-            "invalid_choice": _("Choose one of the member organisations you represent."),
-            "required": _("Choose one of the member organisations you represent."),
-        },
-    )
-    comment = forms.CharField(
-        label=_("Comment (optional)"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Anything the coordinators should know to improve the partnership."),
-    )
-
-    def __init__(self, *args, actors, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["actor"].queryset = actors
-        if len(actors) == 1:
-            self.fields["actor"].widget = forms.HiddenInput()
-        fields = {"actor": self.fields.pop("actor")}
-        for condition in CONDITIONS_FOR_SUCCESS:
-            fields[condition.value] = score_field(
-                HEALTH_QUESTIONS[condition],
-                required_message=_("Answer this question from 1 to 5."),
-                widget=forms.RadioSelect,
-            )
-        fields["comment"] = self.fields.pop("comment")
-        self.fields = fields
-
-    @property
-    def questions(self):
-        return [self[c.value] for c in CONDITIONS_FOR_SUCCESS]
-
-    def scores(self) -> dict[str, int]:
-        return {c.value: self.cleaned_data[c.value] for c in CONDITIONS_FOR_SUCCESS}

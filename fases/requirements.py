@@ -10,10 +10,13 @@ all read its answer.
 
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from alianzas.models import Indicator, Role
+from fases.models import Evaluation, current_evaluation
+from seguimiento.models import CommitmentStatus
 
 
 class Section:
@@ -101,15 +104,12 @@ def _active_memberships(alliance):
 
 
 def _indicators(alliance):
-    Indicator = apps.get_model("alianzas", "Indicator")
     return Indicator.objects.filter(objective__alliance=alliance).order_by(
         "objective__position", "objective_id", "pk"
     )
 
 
 def _start_implementation(alliance) -> list[Requirement]:
-    from alianzas.models import Role
-
     unmet = []
     memberships = _active_memberships(alliance)
     if len(memberships) < 2:
@@ -162,7 +162,7 @@ def _start_implementation(alliance) -> list[Requirement]:
 
     committed_actor_ids = set(
         alliance.commitments.filter(cycle=alliance.cycle)
-        .exclude(status="cancelled")
+        .exclude(status=CommitmentStatus.CANCELLED)
         .values_list("actor_id", flat=True)
     )
     for membership in memberships:
@@ -240,8 +240,7 @@ def _start_evaluation(alliance) -> list[Requirement]:
 
 def _decided(decision: str):
     def check(alliance) -> list[Requirement]:
-        Evaluation = apps.get_model("fases", "Evaluation")
-        evaluation = alliance.current_evaluation()
+        evaluation = current_evaluation(alliance)
         if evaluation is None:
             return [
                 Requirement(

@@ -8,11 +8,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from alianzas import access
-from alianzas.models import Alliance
+from alianzas.criteria import EVALUATION_CRITERIA, parse_score
+from alianzas.lifecycle import DECIDED, FORWARD, TRANSITION_NAMES, Phase
+from alianzas.models import Alliance, PhaseChange
 from alianzas.refusals import NotPermitted, Refused
-from fases.criteria import EVALUATION_CRITERIA
-from fases.lifecycle import TRANSITION_NAMES, Phase
-from fases.models import Evaluation, EvaluationRating, PhaseChange, Score
+from fases.models import Evaluation, EvaluationRating, current_evaluation
 from fases.requirements import Requirement, requirement_titles, unmet_requirements
 
 
@@ -48,19 +48,6 @@ class TransitionOption:
         return not self.unmet
 
 
-# The way forward from each phase; from Evaluación it is the one the evaluation decided.
-FORWARD = {
-    Phase.IDENTIFICATION: "start_implementation",
-    Phase.IMPLEMENTATION: "start_monitoring",
-    Phase.MONITORING: "start_evaluation",
-}
-DECIDED = {
-    Evaluation.Decision.CONTINUE: "continue_cycle",
-    Evaluation.Decision.REFORMULATE: "reformulate",
-    Evaluation.Decision.CLOSE: "close",
-}
-
-
 @dataclass(frozen=True)
 class NextStep:
     """The alliance's next change of phase and what it still lacks: the page's checklist."""
@@ -74,7 +61,7 @@ class NextStep:
 
 def next_step(alliance: Alliance) -> NextStep | None:
     if alliance.phase == Phase.EVALUATION:
-        evaluation = alliance.current_evaluation()
+        evaluation = current_evaluation(alliance)
         name = DECIDED[evaluation.decision] if evaluation else "continue_cycle"
     else:
         name = FORWARD.get(alliance.phase)
@@ -89,6 +76,21 @@ def next_step(alliance: Alliance) -> NextStep | None:
         unmet=unmet,
         met=requirement_titles(name, exclude={r.code for r in unmet}),
     )
+
+
+def next_step_notes(alliance) -> list[str]:
+    """What the coordinators' weekly summary says of ``alliance``'s next step (registered with
+    ``seguimiento.reminders`` by ``FasesConfig.ready``): ready, or the first of what it lacks."""
+    step = next_step(alliance)
+    if step is None:
+        return []
+    if not step.unmet:
+        return [_("Ready for “%(step)s”.") % {"step": step.label}]
+    notes = [_("Still missing for “%(step)s”:") % {"step": step.label}]
+    notes.extend(f"– {requirement}" for requirement in step.unmet[:5])
+    if len(step.unmet) > 5:
+        notes.append(_("– and %(count)s more.") % {"count": len(step.unmet) - 5})
+    return notes
 
 
 def transition_options(alliance: Alliance, user) -> list[TransitionOption]:
@@ -217,7 +219,7 @@ def record_evaluation(
             EvaluationRating(evaluation=evaluation, criterion=criterion, score=score, note=note)
             for criterion, (score, note) in cleaned.items()
         )
-    alliance.forget_evaluation()
+    alliance.forget()
     return evaluation
 
 
@@ -245,17 +247,6 @@ def _clean_ratings(ratings) -> tuple[dict[str, tuple[int, str]], dict[str, str]]
             "names": ", ".join(sorted(str(name) for name in ratings))
         }
     return cleaned, errors
-
-
-def parse_score(value) -> int | None:
-    """A score from 1 to 5 as an integer, or None when ``value`` is not one."""
-    if isinstance(value, bool):
-        return None
-    try:
-        score = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return score if Score.VERY_LOW <= score <= Score.VERY_GOOD else None
 
 
 # --- Reading evaluations ----------------------------------------------------------

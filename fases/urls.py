@@ -1,10 +1,12 @@
 from django.urls import path
 
-from fases import views
+from fases import pages, views
 
 app_name = "fases"
 
 urlpatterns = [
+    path("", pages.dashboard, name="dashboard"),
+    path("alianzas/<int:pk>/", pages.alliance_detail, name="alliance_detail"),
     path("alianzas/<int:pk>/fase/<slug:transition>/", views.change_phase, name="change_phase"),
     path("alianzas/<int:pk>/evaluacion/", views.record_evaluation, name="record_evaluation"),
     path(
@@ -12,5 +14,4 @@ urlpatterns = [
         views.evaluation_detail,
         name="evaluation_detail",
     ),
-    path("alianzas/<int:pk>/salud/", views.health_check, name="health_check"),
 ]

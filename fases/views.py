@@ -8,14 +8,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from alianzas import access
+from alianzas.lifecycle import Phase
 from alianzas.views import alliance_url, done, submit
 from fases import services
-from fases.forms import EvaluationForm, HealthCheckForm, PhaseChangeForm
-from fases.lifecycle import Phase
+from fases.forms import EvaluationForm, PhaseChangeForm
 from fases.services import next_step
 from fases.templatetags.evaluation import rating_chart
-from seguimiento import health
-from seguimiento.models import HealthCheck
 
 
 @login_required
@@ -112,69 +110,3 @@ def evaluation_detail(request, pk, cycle):
         ),
     }
     return render(request, "fases/evaluation_detail.html", context)
-
-
-@login_required
-def health_check(request, pk):
-    """A member actor's answer to the partnership health check of the current cycle.
-
-    A representative of several member actors chooses which one answers (``?actor=``,
-    the first by default); each may correct its answer until Monitoreo ends.
-    """
-    alliance = access.get_alliance_or_404(request.user, pk)
-    actors = health.answerable_actors(request.user, alliance)
-    choices = list(actors)
-    if not choices:
-        raise PermissionDenied
-    is_open = alliance.phase == Phase.MONITORING
-    chosen = _chosen_actor(request, choices)
-    existing = (
-        HealthCheck.objects.filter(alliance=alliance, cycle=alliance.cycle, actor=chosen)
-        .prefetch_related("answers")
-        .first()
-    )
-    initial = {"actor": chosen.pk}
-    if existing is not None:
-        initial.update({answer.condition: answer.score for answer in existing.answers.all()})
-        initial["comment"] = existing.comment
-    form = HealthCheckForm(request.POST or None, actors=actors, initial=initial)
-    if request.method == "POST" and is_open and form.is_valid():
-        actor = form.cleaned_data["actor"]
-        submit(
-            form,
-            health.answer_health_check,
-            # The form chose the actor: not representing it is an error on that choice.
-            not_permitted_field="actor",
-            alliance=alliance,
-            actor=actor,
-            user=request.user,
-            scores=form.scores(),
-            comment=form.cleaned_data["comment"],
-        )
-        if not form.errors:
-            return done(
-                request,
-                alliance_url(alliance, "health"),
-                _("Thank you: the answer of %(actor)s to the health check was saved.")
-                % {"actor": actor},
-            )
-    context = {
-        "alliance": alliance,
-        "form": form,
-        "is_open": is_open,
-        "actor": chosen,
-        "choices": choices,
-        "existing": existing,
-        "title": _("Partnership health check, cycle %(cycle)s") % {"cycle": alliance.cycle},
-        "action": reverse("fases:health_check", args=[alliance.pk]),
-        "cancel": alliance_url(alliance, "health"),
-    }
-    template = "fases/health_check_fragment.html" if request.htmx else "fases/health_check.html"
-    return render(request, template, context)
-
-
-def _chosen_actor(request, choices):
-    """The actor asked for (in the form or the address) among ``choices``, else the first."""
-    wanted = request.POST.get("actor") or request.GET.get("actor")
-    by_pk = {str(actor.pk): actor for actor in choices}
-    return by_pk.get(str(wanted).strip(), choices[0])

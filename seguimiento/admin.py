@@ -7,7 +7,17 @@ A commitment's status and progress follow from its progress reports
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from alianzas.admin import HistoryAdmin, ModelValidationForm, ReadOnlyAdminMixin, ReadOnlyInline
+from alianzas.admin import (
+    ActorAdmin,
+    AllianceAdmin,
+    HistoryAdmin,
+    ModelValidationForm,
+    PhaseChangeInline,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    ValidatedTabularInline,
+    add_inline,
+)
 from seguimiento.models import (
     Commitment,
     CommitmentUpdate,
@@ -18,6 +28,47 @@ from seguimiento.models import (
     MeasurementCorrection,
 )
 from seguimiento.services import record_correction
+
+
+class AllianceCommitmentInline(ValidatedTabularInline):
+    model = Commitment
+    fields = (
+        "actor",
+        "cycle",
+        "description",
+        "kind",
+        "value_pen",
+        "due_date",
+        "status",
+        "progress",
+    )
+    readonly_fields = ("status", "progress")
+    autocomplete_fields = ("actor",)
+    show_change_link = True
+    # A commitment with progress updates is cancelled through its status, not deleted.
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor", "alliance")
+
+
+class ActorCommitmentInline(AllianceCommitmentInline):
+    fields = (
+        "alliance",
+        "cycle",
+        "description",
+        "kind",
+        "value_pen",
+        "due_date",
+        "status",
+        "progress",
+    )
+    autocomplete_fields = ("alliance",)
+
+
+# Commitments are made by member actors: the alliance and the actor first, then theirs.
+add_inline(AllianceAdmin, AllianceCommitmentInline, change_only=True, before=PhaseChangeInline)
+add_inline(ActorAdmin, ActorCommitmentInline, change_only=True)
 
 
 class CommitmentUpdateInline(ReadOnlyInline):

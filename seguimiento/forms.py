@@ -8,7 +8,8 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from alianzas.forms import DateInput
+from alianzas.criteria import CONDITIONS_FOR_SUCCESS, HEALTH_QUESTIONS
+from alianzas.forms import DateInput, score_field
 from alianzas.models import Actor, Alliance, Membership
 from seguimiento.evidence import ALLOWED_DESCRIPTION, MAX_EVIDENCE_BYTES
 from seguimiento.models import Commitment, CommitmentStatus
@@ -129,3 +130,50 @@ class MyCommitmentsFilterForm(forms.Form):
         self.fields["alliance"].queryset = Alliance.objects.filter(Exists(theirs)).order_by(
             "name", "pk"
         )
+
+
+class HealthCheckForm(forms.Form):
+    """The partnership health check: one question on each condition for success.
+
+    ``actors`` are the current member actors the person represents; one of them
+    answers (the first unless another is chosen).
+    """
+
+    actor = forms.ModelChoiceField(
+        label=_("On behalf of"),
+        queryset=None,
+        empty_label=None,
+        error_messages={
+            "invalid_choice": _("Choose one of the member organisations you represent."),
+            "required": _("Choose one of the member organisations you represent."),
+        },
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Anything the coordinators should know to improve the partnership."),
+    )
+
+    def __init__(self, *args, actors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["actor"].queryset = actors
+        if len(actors) == 1:
+            self.fields["actor"].widget = forms.HiddenInput()
+        fields = {"actor": self.fields.pop("actor")}
+        for condition in CONDITIONS_FOR_SUCCESS:
+            fields[condition.value] = score_field(
+                HEALTH_QUESTIONS[condition],
+                required_message=_("Answer this question from 1 to 5."),
+                widget=forms.RadioSelect,
+            )
+        fields["comment"] = self.fields.pop("comment")
+        self.fields = fields
+
+    @property
+    def questions(self):
+        return [self[c.value] for c in CONDITIONS_FOR_SUCCESS]
+
+    def scores(self) -> dict[str, int]:
+        return {c.value: self.cleaned_data[c.value] for c in CONDITIONS_FOR_SUCCESS}

@@ -9,17 +9,14 @@ computed here, so the templates only draw them (server-side SVG, no JavaScript).
 
 import datetime
 import math
-import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import reduce
 
 from django.db.models import (
     BooleanField,
     Case,
     Count,
-    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -37,9 +34,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from alianzas.models import Alliance, Frequency, Indicator
-from alianzas.selectors import IndicatorRow
-from fases.lifecycle import Phase
+from alianzas.lifecycle import Phase
+from alianzas.models import Alliance, Indicator
+from seguimiento.due import last_ended_period, late_q
 from seguimiento.models import (
     OPEN_STATUSES,
     Commitment,
@@ -48,11 +45,9 @@ from seguimiento.models import (
     Export,
     Measurement,
 )
-from seguimiento.periods import Period, period_containing
+from seguimiento.periods import Period
+from seguimiento.selectors import IndicatorRow
 
-# An indicator's missing value counts as late while the alliance is being monitored, as on
-# the dashboard (``alianzas.selectors.stale_indicators``).
-MONITORED_PHASES = [Phase.MONITORING, Phase.EVALUATION]
 RECENT_EXPORTS = 5
 
 
@@ -64,33 +59,7 @@ def format_date(day: datetime.date | None) -> str:
     return date_format(day, "SHORT_DATE_FORMAT") if day else "—"
 
 
-# --- What is late -------------------------------------------------------------------
-
-
-def last_ended_period(frequency: str, today: datetime.date) -> Period:
-    """The most recent period of ``frequency`` that has ended by ``today``."""
-    current = period_containing(frequency, today)
-    return period_containing(frequency, current.start - datetime.timedelta(days=1))
-
-
-def late_indicator_q(today: datetime.date) -> Q:
-    """Indicators being monitored with no value for their last ended period.
-
-    Only periods that end on or after the alliance started count; an indicator without a
-    frequency has no periods, so it is never late.
-    """
-    late = []
-    for frequency in Frequency.values:
-        period = last_ended_period(frequency, today)
-        measured = Measurement.objects.filter(
-            indicator=OuterRef("pk"), period_start__range=(period.start, period.end)
-        )
-        started = Q(objective__alliance__start_date__lte=period.end) | Q(
-            objective__alliance__start_date__isnull=True,
-            objective__alliance__created_at__date__lte=period.end,
-        )
-        late.append(Q(frequency=frequency) & started & ~Exists(measured))
-    return Q(objective__alliance__phase__in=MONITORED_PHASES) & reduce(operator.or_, late)
+# --- What is due and late (an indicator's late value: seguimiento.due, ``late_q``) ---------
 
 
 def due_q(today: datetime.date) -> Q:
@@ -493,7 +462,7 @@ def alliance_monitoring(
         .select_related("objective", "responsible_actor")
         .annotate(
             is_late=Case(
-                When(late_indicator_q(today), then=Value(True)),
+                When(late_q(today), then=Value(True)),
                 default=Value(False),
                 output_field=BooleanField(),
             )
@@ -551,9 +520,7 @@ def portfolio_rows(
         due_count=_count(current_cycle.filter(due_q(today)), "alliance"),
         fulfilled_count=_count(current_cycle.filter(status=CommitmentStatus.FULFILLED), "alliance"),
         overdue_count=_count(Commitment.objects.filter(overdue_q(today)), "alliance"),
-        late_indicator_count=_count(
-            Indicator.objects.filter(late_indicator_q(today)), "objective__alliance"
-        ),
+        late_indicator_count=_count(Indicator.objects.filter(late_q(today)), "objective__alliance"),
     ).annotate(
         fulfilment_rate=Case(
             When(due_count__gt=0, then=F("fulfilled_count") * 100 / F("due_count")),
@@ -603,11 +570,7 @@ def portfolio_summary(
         fulfilled=Count("pk", filter=current_cycle & Q(status=CommitmentStatus.FULFILLED)),
         overdue=Count("pk", filter=overdue_q(today)),
     )
-    late = (
-        Indicator.objects.filter(objective__alliance__in=ids)
-        .filter(late_indicator_q(today))
-        .count()
-    )
+    late = Indicator.objects.filter(objective__alliance__in=ids).filter(late_q(today)).count()
     return PortfolioSummary(
         alliances=sum(counts.values()),
         phases=phases,

@@ -98,7 +98,7 @@ def export_create(request, pk, kind):
 
 
 def export_or_404(user, export_pk) -> Export:
-    return get_object_or_404(access.visible_exports(user).select_related("alliance"), pk=export_pk)
+    return get_object_or_404(exports.visible_exports(user).select_related("alliance"), pk=export_pk)
 
 
 @login_required

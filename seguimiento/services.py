@@ -2,19 +2,17 @@
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from alianzas import access
+from alianzas import access, adjustments
+from alianzas.adjustments import AdjustmentReason
+from alianzas.cycles import cycle_started_on
 from alianzas.models import Alliance, Indicator
 from alianzas.refusals import NotPermitted, Refused
-from fases import adjustments
-from fases.adjustments import AdjustmentReason
-from fases.cycles import cycle_started_on
-from fases.lifecycle import Phase
 from seguimiento.evidence import clean_filename
 from seguimiento.models import (
     OPEN_STATUSES,
@@ -27,7 +25,6 @@ from seguimiento.periods import Period, period_containing, periods_between
 
 # Indicator values are reported from the start of implementation until the alliance closes;
 # while it is being designed there is nothing to measure yet.
-REPORTING_PHASES = (Phase.IMPLEMENTATION, Phase.MONITORING, Phase.EVALUATION)
 
 
 class CommitmentError(Refused):
@@ -124,7 +121,9 @@ def save_commitment(
     else:
         allowed = access.can_add_commitment(user, commitment.alliance, commitment.actor_id)
     if not allowed:
-        raise PermissionDenied
+        raise CommitmentNotPermitted(
+            _("Only the actor's representatives and the alliance's coordinators may record it.")
+        )
     with transaction.atomic():
         if commitment.pk:
             status = Commitment.objects.select_for_update().values_list("status", flat=True)
@@ -151,7 +150,7 @@ def record_correction(*, measurement: Measurement, previous: Measurement, user) 
 
 def measurement_refusal(indicator: Indicator, alliance: Alliance) -> str | None:
     """Why no value of ``indicator`` can be reported now, or None when one can."""
-    if alliance.phase not in REPORTING_PHASES:
+    if not alliance.accepts_reports:
         return _(
             "Indicator values are reported while the alliance is in implementation, "
             "monitoring or evaluation; it is now in “%(phase)s”."

@@ -8,6 +8,9 @@ from django.utils import translation
 from seguimiento import exports
 from seguimiento.models import Export
 
+# Registers the reminders' tasks with the worker, which discovers each app's tasks.py.
+from seguimiento.reminders import tasks as reminder_tasks  # noqa: F401
+
 logger = logging.getLogger(__name__)
 
 

@@ -1,10 +1,12 @@
 from django.urls import path
 
-from seguimiento import views
+from seguimiento import health_check_views, pages, views
 
 app_name = "seguimiento"
 
 urlpatterns = [
+    path("alianzas/", pages.alliance_list, name="alliance_list"),
+    path("actores/<int:pk>/", pages.actor_detail, name="actor_detail"),
     path("alianzas/<int:pk>/compromisos/nuevo/", views.commitment_create, name="commitment_create"),
     path(
         "alianzas/<int:pk>/compromisos/<int:commitment_pk>/editar/",
@@ -38,6 +40,7 @@ urlpatterns = [
         views.measurement_evidence,
         name="measurement_evidence",
     ),
+    path("alianzas/<int:pk>/salud/", health_check_views.health_check, name="health_check"),
 ]
 
 from seguimiento.monitoring_urls import monitoring_urlpatterns  # noqa: E402

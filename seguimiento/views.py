@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from alianzas import access, generations, selectors
+from alianzas import access, generations
 from alianzas.models import Indicator
 from alianzas.views import (
     adjustment_form_for,
@@ -22,7 +22,7 @@ from alianzas.views import (
     paginate,
     submit,
 )
-from seguimiento import services
+from seguimiento import selectors, services
 from seguimiento.forms import CommitmentForm, MeasurementForm, MyCommitmentsFilterForm, ProgressForm
 from seguimiento.models import (
     OPEN_STATUSES,

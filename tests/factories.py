@@ -6,8 +6,10 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
+from alianzas.criteria import CONDITIONS_FOR_SUCCESS
 from alianzas.models import (
     Actor,
+    Adjustment,
     Alliance,
     Indicator,
     Membership,
@@ -18,8 +20,7 @@ from alianzas.models import (
     Sector,
     User,
 )
-from fases.criteria import CONDITIONS_FOR_SUCCESS
-from fases.models import Adjustment, Evaluation
+from fases.models import Evaluation
 from seguimiento.models import (
     Commitment,
     CommitmentKind,
@@ -216,14 +217,14 @@ class ExportFactory(factory.django.DjangoModelFactory):
 def full_ratings(score: int = 4, note: str = "") -> dict[str, tuple[int, str]]:
     """Every evaluation criterion rated ``score`` (with ``note``), as ``record_evaluation``
     and its form take them."""
-    from fases.criteria import EVALUATION_CRITERIA
+    from alianzas.criteria import EVALUATION_CRITERIA
 
     return {criterion.value: (score, note) for criterion in EVALUATION_CRITERIA}
 
 
 def evaluation_form_data(decision: str, findings: str, score: int = 4, **extra) -> dict:
     """What the evaluation form posts: the decision, the findings and every criterion."""
-    from fases.criteria import EVALUATION_CRITERIA
+    from alianzas.criteria import EVALUATION_CRITERIA
 
     data = {"decision": decision, "findings": findings, "lessons_learned": ""}
     for criterion in EVALUATION_CRITERIA:

@@ -7,10 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from alianzas.models import Indicator, Membership, Role
+from alianzas.adjustments import AdjustmentReason
+from alianzas.models import Adjustment, Indicator, Membership, Role
 from alianzas.services import save_alliance_part
-from fases.adjustments import AdjustmentReason
-from fases.models import Adjustment
 from fases.services import change_phase, record_evaluation
 from tests.factories import (
     ActorFactory,
@@ -223,7 +222,7 @@ def test_the_alliance_page_shows_the_adjustment(as_coordinator, implementing, co
         part=objective,
         adjustment=AdjustmentReason("delays", explanation="Lluvias intensas."),
     )
-    page = as_coordinator.get(reverse("alianzas:alliance_detail", args=[implementing.pk]))
+    page = as_coordinator.get(reverse("fases:alliance_detail", args=[implementing.pk]))
     text = page.content.decode()
     assert 'id="adjustments"' in text
     assert "Objetivo ajustado" in text

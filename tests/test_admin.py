@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils.html import escape
 from simple_history.models import HistoricalChanges
 
-from alianzas.models import Actor, Alliance, Indicator, Membership, Role, User
-from fases.lifecycle import Phase
-from fases.models import Evaluation, PhaseChange
+from alianzas.lifecycle import Phase
+from alianzas.models import Actor, Alliance, Indicator, Membership, PhaseChange, Role, User
+from fases.models import Evaluation
 from fases.requirements import unmet_requirements
 from fases.services import PhaseChangeError, change_phase
 from seguimiento.models import Commitment, CommitmentUpdate, Measurement

@@ -8,11 +8,19 @@ from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 
-from alianzas.models import Actor, Alliance, Indicator, Membership, Objective, Role, Sector
-from alianzas.selectors import ATTENTION_SIZE
-from fases.lifecycle import Phase
-from fases.models import PhaseChange
+from alianzas.lifecycle import Phase
+from alianzas.models import (
+    Actor,
+    Alliance,
+    Indicator,
+    Membership,
+    Objective,
+    PhaseChange,
+    Role,
+    Sector,
+)
 from seguimiento.models import Commitment
+from seguimiento.selectors import ATTENTION_SIZE
 from tests.factories import (
     ActorFactory,
     AdministratorFactory,
@@ -58,7 +66,7 @@ class TestCreateAndEditAlliance:
         )
         alliance = Alliance.objects.get(name="Bosques de Madre de Dios")
         assert response.status_code == 302
-        assert response.url == reverse("alianzas:alliance_detail", args=[alliance.pk])
+        assert response.url == reverse("fases:alliance_detail", args=[alliance.pk])
         assert list(alliance.coordinators.all()) == [person]
         assert [g.number for g in alliance.goals.all()] == [13, 15]
         assert alliance.phase == Phase.IDENTIFICATION
@@ -300,7 +308,7 @@ class TestCommitments:
 
 class TestAlliancePage:
     def test_the_checklist_links_every_unmet_item_to_its_place(self, as_coordinator, alliance):
-        response = as_coordinator.get(reverse("alianzas:alliance_detail", args=[alliance.pk]))
+        response = as_coordinator.get(reverse("fases:alliance_detail", args=[alliance.pk]))
         text = page_text(response)
         assert "Siguiente paso: Iniciar la implementación" in text
         assert '<a href="#members">Se necesitan al menos dos actores miembros (hay 1).</a>' in text
@@ -313,7 +321,7 @@ class TestAlliancePage:
     def test_a_ready_alliance_offers_the_transition(self, as_coordinator, alliance):
         ready_for_implementation(alliance)
         CommitmentFactory(alliance=alliance, actor=alliance.memberships.first().actor)
-        response = as_coordinator.get(reverse("alianzas:alliance_detail", args=[alliance.pk]))
+        response = as_coordinator.get(reverse("fases:alliance_detail", args=[alliance.pk]))
         text = page_text(response)
         assert "Se cumplen todos los requisitos." in text
         action = reverse("fases:change_phase", args=[alliance.pk, "start_implementation"])
@@ -323,7 +331,7 @@ class TestAlliancePage:
         self, client, alliance, member_representative
     ):
         client.force_login(member_representative)
-        text = page_text(client.get(reverse("alianzas:alliance_detail", args=[alliance.pk])))
+        text = page_text(client.get(reverse("fases:alliance_detail", args=[alliance.pk])))
         assert "Siguiente paso" in text
         assert "fase/start_implementation" not in text
         assert reverse("alianzas:alliance_edit", args=[alliance.pk]) not in text
@@ -407,7 +415,7 @@ class TestHtmxFragments:
         valid = as_coordinator.post(url, {"position": 1, "title": "Objetivo"}, **HTMX)
         assert (
             valid.headers["HX-Redirect"]
-            == reverse("alianzas:alliance_detail", args=[alliance.pk]) + "#objectives"
+            == reverse("fases:alliance_detail", args=[alliance.pk]) + "#objectives"
         )
 
 
@@ -423,7 +431,7 @@ class TestActors:
             },
         )
         actor = Actor.objects.get(name="SUNAT")
-        assert response.url == reverse("alianzas:actor_detail", args=[actor.pk])
+        assert response.url == reverse("seguimiento:actor_detail", args=[actor.pk])
         assert (actor.ruc, actor.website) == ("20131312955", "https://sunat.gob.pe")
 
     def test_a_wrong_check_digit_is_explained(self, as_coordinator, alliance):
@@ -449,7 +457,7 @@ class TestActors:
     ):
         member = alliance.memberships.get().actor
         client.force_login(outsider_representative)
-        text = page_text(client.get(reverse("alianzas:actor_detail", args=[member.pk])))
+        text = page_text(client.get(reverse("seguimiento:actor_detail", args=[member.pk])))
         assert member.name in text
         assert alliance.name not in text
 
@@ -458,20 +466,20 @@ class TestFiltersAndLanguage:
     def test_dashboard_filters_by_phase_and_text(self, as_coordinator, coordinator):
         AllianceFactory(name="Agua para Puno", coordinators=[coordinator])
         AllianceFactory(name="Turismo en Cusco", coordinators=[coordinator])
-        text = page_text(as_coordinator.get(reverse("alianzas:alliance_list"), {"q": "puno"}))
+        text = page_text(as_coordinator.get(reverse("seguimiento:alliance_list"), {"q": "puno"}))
         assert "Agua para Puno" in text
         assert "Turismo en Cusco" not in text
 
     def test_bad_filter_values_are_ignored_not_fatal(self, as_coordinator):
         response = as_coordinator.get(
-            reverse("alianzas:dashboard"),
+            reverse("fases:dashboard"),
             {"region": "abc", "goal": "99", "phase": "x", "page": "-1"},
         )
         assert response.status_code == 200
 
     def test_switching_to_english(self, as_coordinator):
         as_coordinator.post(reverse("set_language"), {"language": "en", "next": "/"})
-        text = page_text(as_coordinator.get(reverse("alianzas:dashboard")))
+        text = page_text(as_coordinator.get(reverse("fases:dashboard")))
         assert "My alliances" in text
         assert '<html lang="en">' in text
 
@@ -497,17 +505,17 @@ class TestQueryCounts:
         for name, bound in (
             # The requirement checklist of at most ATTENTION_SIZE blocked alliances costs
             # three queries each; everything else on the dashboard is a fixed number.
-            ("alianzas:dashboard", 13 + 3 * ATTENTION_SIZE),
-            ("alianzas:alliance_list", 7),
+            ("fases:dashboard", 13 + 3 * ATTENTION_SIZE),
+            ("seguimiento:alliance_list", 7),
             ("alianzas:actor_list", 7),
         ):
             with django_assert_max_num_queries(bound):
                 assert client.get(reverse(name)).status_code == 200
         # Until one of the person's alliances changes, the dashboard's figures are cached:
         # session, person, their alliances, navigation and the filters' choices remain.
-        client.get(reverse("alianzas:dashboard"))  # the first with a CSRF cookie: stored
+        client.get(reverse("fases:dashboard"))  # the first with a CSRF cookie: stored
         with django_assert_max_num_queries(7):
-            assert client.get(reverse("alianzas:dashboard")).status_code == 200
+            assert client.get(reverse("fases:dashboard")).status_code == 200
 
     @pytest.mark.parametrize("rows", [3, 50])
     def test_alliance_page(self, client, coordinator, rows, django_assert_max_num_queries):
@@ -522,13 +530,13 @@ class TestQueryCounts:
             IndicatorFactory(objective=objective, responsible_actor=actor)
         client.force_login(coordinator)
         with django_assert_max_num_queries(27):
-            response = client.get(reverse("alianzas:alliance_detail", args=[alliance.pk]))
+            response = client.get(reverse("fases:alliance_detail", args=[alliance.pk]))
         assert response.status_code == 200
         # Then cached until the alliance changes (the first visit sets the CSRF cookie the
         # key needs, the second stores): session, person, alliance, navigation.
-        client.get(reverse("alianzas:alliance_detail", args=[alliance.pk]))
+        client.get(reverse("fases:alliance_detail", args=[alliance.pk]))
         with django_assert_max_num_queries(4):
-            response = client.get(reverse("alianzas:alliance_detail", args=[alliance.pk]))
+            response = client.get(reverse("fases:alliance_detail", args=[alliance.pk]))
         assert response.status_code == 200
         assert Membership.objects.filter(alliance=alliance).count() == rows
 
@@ -545,10 +553,10 @@ class TestAttention:
 
     def test_a_coordinator_sees_a_new_overdue_commitment_at_once(self, as_coordinator, coordinator):
         alliance = AllianceFactory(coordinators=[coordinator], name="Agua Ayacucho")
-        before = as_coordinator.get(reverse("alianzas:dashboard"))
+        before = as_coordinator.get(reverse("fases:dashboard"))
         assert before.context["figures"].overdue == []
         self.overdue_in(alliance)
-        page = as_coordinator.get(reverse("alianzas:dashboard"), HTTP_ACCEPT_LANGUAGE="en")
+        page = as_coordinator.get(reverse("fases:dashboard"), HTTP_ACCEPT_LANGUAGE="en")
         assert page.context["figures"].overdue[0]["alliance__name"] == "Agua Ayacucho"
         assert page.context["figures"].as_of is None
 
@@ -559,7 +567,7 @@ class TestAttention:
         client.force_login(AdministratorFactory())
         first, second, _third = (AllianceFactory(name=f"Alianza {n}") for n in "ABC")
         self.overdue_in(first)
-        url = reverse("alianzas:dashboard")
+        url = reverse("fases:dashboard")
         before = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
         self.overdue_in(second)
         AllianceFactory(name="Alianza nueva")
@@ -585,6 +593,6 @@ class TestAttention:
         }
         client.force_login(AdministratorFactory())
         self.overdue_in(AllianceFactory(name="Alianza sin caché"))
-        page = client.get(reverse("alianzas:dashboard"))
+        page = client.get(reverse("fases:dashboard"))
         assert page.status_code == 200
         assert page.context["figures"].overdue[0]["alliance__name"] == "Alianza sin caché"

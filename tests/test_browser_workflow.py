@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from alianzas.lifecycle import Phase
 from alianzas.models import Alliance
-from fases.lifecycle import Phase
 from tests.browser import assert_accessible, sign_in
 from tests.factories import ActorFactory, AllianceFactory, MembershipFactory, UserFactory
 
@@ -125,7 +125,7 @@ def test_an_outsider_representative_gets_not_found(live_server, page):
     outsider = UserFactory(username="externo")
     ActorFactory(representatives=[outsider])
     sign_in(page, live_server, "externo")
-    response = page.goto(live_server.url + reverse("alianzas:alliance_detail", args=[alliance.pk]))
+    response = page.goto(live_server.url + reverse("fases:alliance_detail", args=[alliance.pk]))
     assert response.status == 404
     expect(page.get_by_role("heading", name="No encontrado")).to_be_visible()
     expect(page.get_by_text("Alianza reservada")).to_have_count(0)
@@ -141,8 +141,8 @@ def test_pages_fit_a_360_pixel_screen(live_server, page, screenshots):
     page.set_viewport_size({"width": 360, "height": 740})
     sign_in(page, live_server, "movil")
     for name, url in (
-        ("dashboard", reverse("alianzas:dashboard")),
-        ("alliance-page", reverse("alianzas:alliance_detail", args=[alliance.pk])),
+        ("dashboard", reverse("fases:dashboard")),
+        ("alliance-page", reverse("fases:alliance_detail", args=[alliance.pk])),
         ("actor-list", reverse("alianzas:actor_list")),
     ):
         page.goto(live_server.url + url)

@@ -9,9 +9,8 @@ from django.db import connections
 from django.utils import translation
 from django.utils.translation import gettext
 
-from alianzas.models import Alliance
-from fases.lifecycle import Phase
-from fases.models import PhaseChange
+from alianzas.lifecycle import Phase
+from alianzas.models import Alliance, PhaseChange
 from fases.services import PhaseChangeError, change_phase
 from seguimiento.models import Commitment, CommitmentUpdate
 from seguimiento.services import log_progress

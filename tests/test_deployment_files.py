@@ -111,6 +111,6 @@ def test_the_master_compiles_every_project_template_before_forking():
     loader.reset()
     compiled = warm_up()
     assert compiled == len(template_names()) > 50
-    assert "alianzas/alliance_detail.html" in template_names()
+    assert "fases/alliance_detail.html" in template_names()
     # Kept by the cached loader: a forked worker finds them compiled.
-    assert {"alianzas/alliance_detail.html", "base.html"} <= set(loader.get_template_cache)
+    assert {"fases/alliance_detail.html", "base.html"} <= set(loader.get_template_cache)

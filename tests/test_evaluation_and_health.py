@@ -13,10 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from alianzas.criteria import CONDITIONS_FOR_SUCCESS, EVALUATION_CRITERIA, Criterion
+from alianzas.lifecycle import Phase
 from alianzas.models import Alliance, Role, Sector
-from fases.criteria import CONDITIONS_FOR_SUCCESS, EVALUATION_CRITERIA, Criterion
 from fases.forms import EvaluationForm
-from fases.lifecycle import Phase
 from fases.models import Evaluation, EvaluationRating
 from fases.services import (
     PhaseChangeError,
@@ -24,13 +24,13 @@ from fases.services import (
     change_phase,
     record_evaluation,
 )
-from seguimiento.health import (
+from seguimiento.models import HealthCheck, HealthCheckAnswer
+from seguimiento.partnership_health import (
     HealthCheckError,
     HealthCheckNotPermitted,
     answer_health_check,
     health_summary,
 )
-from seguimiento.models import HealthCheck, HealthCheckAnswer
 from tests.factories import (
     ActorFactory,
     AllianceFactory,
@@ -363,7 +363,7 @@ class TestTheDecisionDrivesTheTransition:
         assert evaluating.cycle == 2
 
         client.force_login(member_representative)
-        page = text(client.get(reverse("alianzas:alliance_detail", args=[evaluating.pk]), **EN))
+        page = text(client.get(reverse("fases:alliance_detail", args=[evaluating.pk]), **EN))
         detail_url = reverse("fases:evaluation_detail", args=[evaluating.pk, 1])
         assert detail_url in page
         assert "Continue" in page
@@ -497,7 +497,7 @@ class TestEvaluationPanel:
             ratings=ratings,
         )
         page = text(
-            as_coordinator.get(reverse("alianzas:alliance_detail", args=[evaluating.pk]), **EN)
+            as_coordinator.get(reverse("fases:alliance_detail", args=[evaluating.pk]), **EN)
         )
         panel = page[page.index('id="evaluation"') :]
         panel = panel[: panel.index("</section>")]
@@ -513,18 +513,18 @@ class TestEvaluationPanel:
         assert reverse("fases:record_evaluation", args=[evaluating.pk]) in panel
 
     def test_readers_see_it_without_the_link_to_record(self, as_member, evaluating):
-        page = text(as_member.get(reverse("alianzas:alliance_detail", args=[evaluating.pk]), **EN))
+        page = text(as_member.get(reverse("fases:alliance_detail", args=[evaluating.pk]), **EN))
         assert 'id="evaluation"' in page
         assert "The evaluation of this cycle has not been recorded yet." in page
         assert reverse("fases:record_evaluation", args=[evaluating.pk]) not in page
 
     def test_the_checklist_links_to_the_panel(self, as_coordinator, evaluating):
-        page = text(as_coordinator.get(reverse("alianzas:alliance_detail", args=[evaluating.pk])))
+        page = text(as_coordinator.get(reverse("fases:alliance_detail", args=[evaluating.pk])))
         assert 'href="#evaluation"' in page
         assert 'id="evaluation"' in page
 
     def test_no_panel_before_any_evaluation_can_exist(self, as_coordinator, alliance):
-        page = text(as_coordinator.get(reverse("alianzas:alliance_detail", args=[alliance.pk])))
+        page = text(as_coordinator.get(reverse("fases:alliance_detail", args=[alliance.pk])))
         assert 'id="evaluation"' not in page
         assert 'id="health"' not in page
 
@@ -693,7 +693,7 @@ class TestAnswerHealthCheck:
 
 class TestHealthCheckPage:
     def test_a_representative_answers_through_the_page(self, as_member, monitoring, member_actor):
-        url = reverse("fases:health_check", args=[monitoring.pk])
+        url = reverse("seguimiento:health_check", args=[monitoring.pk])
         form = text(as_member.get(url, **EN))
         assert form.count("<fieldset") == len(CONDITIONS_FOR_SUCCESS)
         assert "There is trust among the actors." in form
@@ -703,7 +703,7 @@ class TestHealthCheckPage:
             url, health_check_data(member_actor, {**ALL_SIX, "trust": 2}, comment="Bien")
         )
         assert response.status_code == 302
-        assert response.url == reverse("alianzas:alliance_detail", args=[monitoring.pk]) + "#health"
+        assert response.url == reverse("fases:alliance_detail", args=[monitoring.pk]) + "#health"
         health_check = HealthCheck.objects.get()
         assert (health_check.actor, health_check.comment) == (member_actor, "Bien")
         assert health_check.answers.get(condition="trust").score == 2
@@ -723,7 +723,9 @@ class TestHealthCheckPage:
         }
         data = health_check_data(member_actor)
         data["actor"] = str(ids.get(tampered, tampered))
-        response = as_member.post(reverse("fases:health_check", args=[monitoring.pk]), data, **EN)
+        response = as_member.post(
+            reverse("seguimiento:health_check", args=[monitoring.pk]), data, **EN
+        )
         assert response.status_code == 200
         assert "Choose one of the member organisations you represent." in text(response)
         assert not HealthCheck.objects.exists()
@@ -733,7 +735,9 @@ class TestHealthCheckPage:
         self, as_member, monitoring, member_actor, score
     ):
         data = health_check_data(member_actor, {**ALL_SIX, "leadership": score})
-        response = as_member.post(reverse("fases:health_check", args=[monitoring.pk]), data, **EN)
+        response = as_member.post(
+            reverse("seguimiento:health_check", args=[monitoring.pk]), data, **EN
+        )
         assert response.status_code == 200
         errors = re.search(
             r'<ul class="errorlist" id="id_leadership_error">(.*?)</ul>', text(response)
@@ -745,7 +749,9 @@ class TestHealthCheckPage:
     def test_a_missing_question_is_refused(self, as_member, monitoring, member_actor):
         data = health_check_data(member_actor)
         del data["fair_returns"]
-        response = as_member.post(reverse("fases:health_check", args=[monitoring.pk]), data, **EN)
+        response = as_member.post(
+            reverse("seguimiento:health_check", args=[monitoring.pk]), data, **EN
+        )
         assert "Answer this question from 1 to 5." in text(response)
         assert not HealthCheck.objects.exists()
 
@@ -758,7 +764,7 @@ class TestHealthCheckPage:
         other.representatives.add(person)
         first, second = sorted([member_actor, other], key=lambda a: (a.name, a.pk))
         client.force_login(person)
-        url = reverse("fases:health_check", args=[monitoring.pk])
+        url = reverse("seguimiento:health_check", args=[monitoring.pk])
 
         page = text(client.get(url, **EN))
         assert re.search(rf'<option value="{first.pk}" selected>', page)
@@ -769,7 +775,7 @@ class TestHealthCheckPage:
         assert list(HealthCheck.objects.values_list("actor", flat=True)) == [second.pk]
 
     def test_outside_monitoring_it_explains_and_saves_nothing(self, as_member, ready, member_actor):
-        url = reverse("fases:health_check", args=[ready.pk])
+        url = reverse("seguimiento:health_check", args=[ready.pk])
         page = as_member.get(url, **EN)
         assert page.status_code == 200
         assert "answered while the alliance is in “Monitoring and follow-up”" in text(page)
@@ -793,14 +799,15 @@ class TestHealthCheckPage:
         if user.is_authenticated:
             client.force_login(user)
         response = client.post(
-            reverse("fases:health_check", args=[monitoring.pk]), health_check_data(member_actor)
+            reverse("seguimiento:health_check", args=[monitoring.pk]),
+            health_check_data(member_actor),
         )
         assert response.status_code == status
         assert HealthCheck.objects.exists() == (role == "member_representative")
 
     def test_a_former_member_representative_may_not(self, as_member, monitoring, member_actor):
         monitoring.memberships.filter(actor=member_actor).update(left_on=datetime.date(2026, 2, 1))
-        response = as_member.get(reverse("fases:health_check", args=[monitoring.pk]))
+        response = as_member.get(reverse("seguimiento:health_check", args=[monitoring.pk]))
         assert response.status_code == 403
 
 
@@ -910,12 +917,13 @@ class TestHealthPanel:
     def test_a_representative_is_asked_to_answer_until_they_do(
         self, as_member, monitoring, member_actor, member_representative
     ):
-        url = reverse("alianzas:alliance_detail", args=[monitoring.pk])
+        url = reverse("fases:alliance_detail", args=[monitoring.pk])
         page = text(as_member.get(url, **EN))
         assert 'id="health"' in page
         assert f"Answer for {member_actor}" in page
         assert (
-            f"{reverse('fases:health_check', args=[monitoring.pk])}?actor={member_actor.pk}" in page
+            f"{reverse('seguimiento:health_check', args=[monitoring.pk])}?actor={member_actor.pk}"
+            in page
         )
         assert "0 of 3 member actors answered the health check of cycle 1." in page
 
@@ -929,7 +937,7 @@ class TestHealthPanel:
 
     def test_coordinators_are_not_asked_to_answer(self, as_coordinator, monitoring):
         page = text(
-            as_coordinator.get(reverse("alianzas:alliance_detail", args=[monitoring.pk]), **EN)
+            as_coordinator.get(reverse("fases:alliance_detail", args=[monitoring.pk]), **EN)
         )
         assert 'id="health"' in page
         assert "Answer for" not in page
@@ -947,7 +955,7 @@ class TestHealthPanel:
         )
 
         page = text(
-            as_coordinator.get(reverse("alianzas:alliance_detail", args=[monitoring.pk]), **EN)
+            as_coordinator.get(reverse("fases:alliance_detail", args=[monitoring.pk]), **EN)
         )
         panel = page[page.index('id="health"') :]
         panel = panel[: panel.index("</section>")]
@@ -975,7 +983,7 @@ class TestHealthPanel:
         for membership in monitoring.memberships.all():
             HealthCheckFactory(alliance=monitoring, actor=membership.actor)
         advance(monitoring, coordinator, "start_evaluation")
-        page = text(as_member.get(reverse("alianzas:alliance_detail", args=[monitoring.pk]), **EN))
+        page = text(as_member.get(reverse("fases:alliance_detail", args=[monitoring.pk]), **EN))
         assert 'id="health-chart-title"' in page
         assert "Answer for" not in page
 
@@ -984,7 +992,7 @@ class TestHealthPanel:
         alliance = alliance_answered_by(actors)
         person = alliance.memberships.first().actor.representatives.get()
         template = Template(
-            "{% load evaluation %}{% evaluation_panel alliance user %}"
+            "{% load evaluation health_check %}{% evaluation_panel alliance user %}"
             "{% health_check_panel alliance user %}"
         )
         # health_summary (2) and the person's actors still to answer (1).
@@ -1000,7 +1008,7 @@ class TestHealthPanel:
         alliance = alliance_answered_by(actors, coordinator)
         client.force_login(coordinator)
         with django_assert_max_num_queries(ALLIANCE_PAGE_QUERIES):
-            response = client.get(reverse("alianzas:alliance_detail", args=[alliance.pk]), **EN)
+            response = client.get(reverse("fases:alliance_detail", args=[alliance.pk]), **EN)
         assert response.status_code == 200
         assert f"{actors} of {actors} member actors answered" in text(response)
 
@@ -1016,6 +1024,6 @@ def test_queries_do_not_grow_with_the_actors_answering(client):
         alliance = alliance_answered_by(actors, coordinator)
         client.force_login(coordinator)
         with CaptureQueriesContext(connection) as queries:
-            client.get(reverse("alianzas:alliance_detail", args=[alliance.pk]))
+            client.get(reverse("fases:alliance_detail", args=[alliance.pk]))
         counts.append(len(queries))
     assert counts[0] == counts[1]

@@ -27,12 +27,11 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from alianzas.models import Alliance
-from fases.lifecycle import Phase
-from fases.models import PhaseChange
+from alianzas.lifecycle import Phase
+from alianzas.models import Alliance, PhaseChange
 from seguimiento import reminders
 from seguimiento.models import CommitmentUpdate, Export, OutgoingMessage, Reminder
-from seguimiento.reminder_tasks import send_reminder_message, sweep_reminders
+from seguimiento.reminders.tasks import send_reminder_message, sweep_reminders
 from tests.factories import (
     ActorFactory,
     AllianceFactory,
@@ -181,9 +180,9 @@ def test_with_redis_down_pages_and_changes_work_and_reminders_go_out_once_it_is_
 
     with broker(own_redis.url):  # never started: nothing listens on its port
         started = time.monotonic()
-        assert client.get(reverse("alianzas:dashboard")).status_code == 200
+        assert client.get(reverse("fases:dashboard")).status_code == 200
         assert (
-            client.get(reverse("alianzas:alliance_detail", args=[alliance.pk])).status_code == 200
+            client.get(reverse("fases:alliance_detail", args=[alliance.pk])).status_code == 200
         )
         moved = client.post(
             reverse("fases:change_phase", args=[alliance.pk, "start_implementation"])

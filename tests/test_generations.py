@@ -4,6 +4,7 @@ alliance's generation, and the pages built from it are built again (alianzas.gen
 import datetime
 import re
 import zoneinfo
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -11,12 +12,16 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from alianzas import generations
+from alianzas.criteria import Criterion
 from alianzas.models import Alliance, Region
+from fases.models import EvaluationRating
 from fases.services import change_phase
 from seguimiento import reminders
 from seguimiento import services as monitoring_services
+from seguimiento.models import Commitment, Measurement, Reminder
 from tests.factories import (
     ActorFactory,
     AdjustmentFactory,
@@ -112,6 +117,89 @@ def test_renaming_an_actor_replaces_the_generation_of_its_alliances():
     assert generation(membership.alliance) != before
 
 
+# --- Writes that send no signals (alianzas.generation_queries) ------------------------
+
+
+def test_an_update_replaces_the_generation_of_the_alliances_of_the_rows_it_writes():
+    measurement = MeasurementFactory(
+        indicator=IndicatorFactory(objective=ObjectiveFactory(alliance=AllianceFactory()))
+    )
+    alliance = measurement.indicator.objective.alliance
+    untouched = AllianceFactory()
+    before, other = generation(alliance), generation(untouched)
+
+    updated = Measurement.objects.filter(pk=measurement.pk).update(value=Decimal("999"))
+
+    assert updated == 1
+    assert generation(alliance) != before
+    assert generation(untouched) == other
+
+
+def test_an_update_that_matches_nothing_replaces_no_generation():
+    alliance = AllianceFactory()
+    CommitmentFactory(alliance=alliance)
+    before = generation(alliance)
+    Commitment.objects.filter(pk=-1).update(description="Nada")
+    assert generation(alliance) == before
+
+
+def test_an_update_that_moves_rows_replaces_both_alliances_generations():
+    commitment = CommitmentFactory()
+    source, target = commitment.alliance, AllianceFactory()
+    before = {a.pk: generation(a) for a in (source, target)}
+
+    # The filter no longer matches the row once it moved: it is read again by key.
+    Commitment.objects.filter(alliance=source).update(alliance=target)
+
+    assert all(generation(a) != before[a.pk] for a in (source, target))
+
+
+def test_a_bulk_create_replaces_the_generation_of_the_alliances_of_its_rows():
+    indicator = IndicatorFactory()
+    alliance = indicator.objective.alliance
+    untouched = AllianceFactory()
+    before, other = generation(alliance), generation(untouched)
+
+    Measurement.objects.bulk_create(
+        Measurement(
+            indicator_id=indicator.pk,  # no instance to follow: the alliance is read back
+            cycle=alliance.cycle,
+            period_start=datetime.date(2026, month, 1),
+            period_end=datetime.date(2026, month, 28),
+            value=Decimal(month),
+        )
+        for month in (1, 2, 3)
+    )
+
+    assert generation(alliance) != before
+    assert generation(untouched) == other
+
+
+def test_ratings_bulk_created_by_the_evaluation_service_replace_the_generation():
+    evaluation = EvaluationFactory()
+    before = generation(evaluation.alliance)
+    EvaluationRating.objects.bulk_create(
+        [EvaluationRating(evaluation=evaluation, criterion=Criterion.values[0], score=4)]
+    )
+    assert generation(evaluation.alliance) != before
+
+
+def test_a_bulk_update_replaces_the_generation():
+    commitment = CommitmentFactory()
+    before = generation(commitment.alliance)
+    commitment.description = "Reescrito en bloque"
+    Commitment.objects.bulk_update([commitment], ["description"])
+    assert generation(commitment.alliance) != before
+
+
+def test_a_queryset_delete_replaces_the_generation():
+    """No override needed: Django sends pre_delete for each row while receivers listen."""
+    commitment = CommitmentFactory()
+    before = generation(commitment.alliance)
+    Commitment.objects.filter(pk=commitment.pk).delete()
+    assert generation(commitment.alliance) != before
+
+
 # --- The pages ---------------------------------------------------------------------
 
 
@@ -129,7 +217,7 @@ def cache_page(client, url) -> str:
 
 
 def alliance_url(alliance) -> str:
-    return reverse("alianzas:alliance_detail", args=[alliance.pk])
+    return reverse("fases:alliance_detail", args=[alliance.pk])
 
 
 class TestAlliancePage:
@@ -170,6 +258,14 @@ class TestAlliancePage:
             {"progress": "37", "note": "Avance"},
         )
         assert "37%" in client.get(alliance_url(alliance)).content.decode()
+
+    def test_a_commitment_rewritten_with_update_shows_at_once(self, alliance, coordinator):
+        """update() sends no signal; the followed models' manager reports it instead."""
+        commitment = CommitmentFactory(alliance=alliance, description="Donar filtros")
+        client = signed_in(coordinator)
+        cache_page(client, alliance_url(alliance))
+        Commitment.objects.filter(pk=commitment.pk).update(description="Donar cien filtros")
+        assert "Donar cien filtros" in client.get(alliance_url(alliance)).content.decode()
 
     def test_a_renamed_actor_shows_its_new_name(self, alliance, coordinator):
         client = signed_in(coordinator)
@@ -218,7 +314,7 @@ class TestOtherCachedPages:
         ready_for_implementation(alliance)
         CommitmentFactory(alliance=alliance, actor=alliance.actors.get(name__startswith="Gob"))
         client = signed_in(coordinator)
-        dashboard = reverse("alianzas:dashboard")
+        dashboard = reverse("fases:dashboard")
         cache_page(client, dashboard)
         change_phase(alliance=alliance, transition="start_implementation", user=coordinator)
         page = client.get(dashboard).content.decode()
@@ -229,7 +325,7 @@ class TestOtherCachedPages:
         self, alliance, member_representative
     ):
         client = signed_in(member_representative)
-        dashboard = reverse("alianzas:dashboard")
+        dashboard = reverse("fases:dashboard")
         cache_page(client, dashboard)
         MembershipFactory(
             alliance=AllianceFactory(name="Reforestación del Alto Mayo"),
@@ -278,7 +374,7 @@ class TestNavigation:
     """The navigation's facts are cached per person; what changes them renews them."""
 
     def unread_shown(self, client) -> str | None:
-        page = client.get(reverse("alianzas:alliance_list")).content.decode()
+        page = client.get(reverse("seguimiento:alliance_list")).content.decode()
         found = re.search(r"\((\d+)<span class=\"visually-hidden\">", page)
         return found and found.group(1)
 
@@ -289,6 +385,13 @@ class TestNavigation:
         ReminderFactory(recipient=coordinator)
         assert self.unread_shown(client) == "2"
         reminders.mark_all_read(user=coordinator)
+        assert self.unread_shown(client) is None
+
+    def test_notices_marked_read_with_update_leave_the_count(self, coordinator):
+        client = signed_in(coordinator)
+        ReminderFactory(recipient=coordinator)
+        assert self.unread_shown(client) == "1"
+        Reminder.objects.filter(recipient=coordinator).update(read_at=timezone.now())
         assert self.unread_shown(client) is None
 
     def test_notices_recorded_by_the_sweep_show_at_once(
@@ -306,9 +409,9 @@ class TestNavigation:
     def test_becoming_a_representative_offers_my_commitments(self, coordinator):
         client = signed_in(coordinator)
         mine = reverse("seguimiento:my_commitments")
-        assert mine not in client.get(reverse("alianzas:alliance_list")).content.decode()
+        assert mine not in client.get(reverse("seguimiento:alliance_list")).content.decode()
         ActorFactory(representatives=[coordinator])
-        assert mine in client.get(reverse("alianzas:alliance_list")).content.decode()
+        assert mine in client.get(reverse("seguimiento:alliance_list")).content.decode()
 
 
 def test_seed_demo_renews_every_cached_page(alliance, coordinator):
@@ -324,7 +427,7 @@ def test_seed_demo_renews_every_cached_page(alliance, coordinator):
 def test_the_dashboards_requirement_checks_are_kept_until_the_alliance_changes(
     alliance, coordinator
 ):
-    from alianzas.selectors import blocked_alliances
+    from fases.selectors import blocked_alliances
 
     def unmet() -> set[str]:
         [(_alliance, step)] = blocked_alliances(coordinator)

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from alianzas import access
-from alianzas.models import Frequency, Indicator, Role
-from fases.models import EvaluationRating, PhaseChange
-from seguimiento import exports, monitoring
+from alianzas.models import Frequency, Indicator, PhaseChange, Role
+from fases.models import EvaluationRating
+from seguimiento import due, exports, monitoring
 from seguimiento.models import CommitmentKind, CommitmentStatus, Export, Measurement
 from tests.factories import (
     ActorFactory,
@@ -291,9 +291,7 @@ class TestLate:
         Indicator.objects.filter(pk=late.pk).update(objective=ObjectiveFactory())
         designing = Indicator.objects.get(pk=late.pk)
         assert designing.objective.alliance.phase == "identification"
-        assert not Indicator.objects.filter(
-            monitoring.late_indicator_q(TODAY), pk=designing.pk
-        ).exists()
+        assert not Indicator.objects.filter(due.late_q(TODAY), pk=designing.pk).exists()
 
     def test_a_value_for_the_period_clears_it(self, monitored):
         alliance, late, _overdue = monitored
@@ -444,12 +442,12 @@ class TestPortfolio:
     def test_representatives_have_no_portfolio(self, client, alliance, member_representative):
         client.force_login(member_representative)
         assert client.get(reverse("seguimiento:portfolio")).status_code == 403
-        dashboard = client.get(reverse("alianzas:dashboard")).content.decode()
+        dashboard = client.get(reverse("fases:dashboard")).content.decode()
         assert f'href="{reverse("seguimiento:portfolio")}"' not in dashboard
 
     def test_the_navigation_links_coordinators_to_it(self, client, alliance, coordinator):
         client.force_login(coordinator)
-        dashboard = client.get(reverse("alianzas:dashboard")).content.decode()
+        dashboard = client.get(reverse("fases:dashboard")).content.decode()
         assert f'href="{reverse("seguimiento:portfolio")}"' in dashboard
         assert "hook: navigation of monitoring pages" not in dashboard
 
@@ -763,7 +761,7 @@ class TestExportPages:
 class TestAlliancePage:
     def test_links_to_monitoring_and_offers_every_export(self, client, alliance, coordinator):
         client.force_login(coordinator)
-        html = client.get(reverse("alianzas:alliance_detail", args=[alliance.pk])).content.decode()
+        html = client.get(reverse("fases:alliance_detail", args=[alliance.pk])).content.decode()
         assert f'href="{reverse("seguimiento:monitoring", args=[alliance.pk])}"' in html
         for kind in Export.Kind.values:
             action = reverse("seguimiento:export_create", args=[alliance.pk, kind])

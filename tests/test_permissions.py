@@ -51,10 +51,10 @@ PUBLIC = statuses(200, 200, 200, 200, 200, 200)
 
 # (method, expected status by role) for every named URL outside the admin.
 EXPECTED = {
-    "alianzas:dashboard": ("get", OPEN_TO_SIGNED_IN),
-    "alianzas:alliance_list": ("get", OPEN_TO_SIGNED_IN),
+    "fases:dashboard": ("get", OPEN_TO_SIGNED_IN),
+    "seguimiento:alliance_list": ("get", OPEN_TO_SIGNED_IN),
     "alianzas:alliance_create": ("get", OPEN_TO_SIGNED_IN),
-    "alianzas:alliance_detail": ("get", ALLIANCE_READERS),
+    "fases:alliance_detail": ("get", ALLIANCE_READERS),
     "alianzas:alliance_edit": ("get", ALLIANCE_MANAGERS),
     "alianzas:member_add": ("get", ALLIANCE_MANAGERS),
     "alianzas:member_end": ("get", ALLIANCE_MANAGERS),
@@ -69,7 +69,7 @@ EXPECTED = {
     # A refused change of phase redirects back to the alliance with the reasons.
     "fases:change_phase": ("post", statuses(LOGIN, 404, 403, 404, 302, 302)),
     "alianzas:actor_list": ("get", OPEN_TO_SIGNED_IN),
-    "alianzas:actor_detail": ("get", OPEN_TO_SIGNED_IN),
+    "seguimiento:actor_detail": ("get", OPEN_TO_SIGNED_IN),
     "alianzas:actor_create": ("get", OPEN_TO_SIGNED_IN),
     # The member actor: its representatives and its alliance's coordinators edit it.
     "alianzas:actor_edit": ("get", statuses(LOGIN, 403, 200, 403, 200, 200)),
@@ -96,7 +96,7 @@ EXPECTED = {
     # Any reader of the alliance reads an evaluation (the world's alliance is in its cycle 1).
     "fases:evaluation_detail": ("get", ALLIANCE_READERS),
     # The health check is answered by the member actors' representatives only.
-    "fases:health_check": ("get", statuses(LOGIN, 404, 200, 404, 403, 403)),
+    "seguimiento:health_check": ("get", statuses(LOGIN, 404, 200, 404, 403, 403)),
     # --- hook: evaluation and health check ---
     # --- hook: adjustments ---
     # Reminders: each person's own (someone else's answers 404, even to administrators);
@@ -194,7 +194,7 @@ def world(coordinator, member_representative, outsider_representative, administr
 
 def url_for(name, parameters, world):
     kwargs = {p: world["kwargs"][p] for p in parameters}
-    if name.startswith("alianzas:actor_") and "pk" in kwargs:
+    if name.rsplit(":", 1)[-1].startswith("actor_") and "pk" in kwargs:
         kwargs["pk"] = world["actor_pk"]
     return reverse(name, kwargs=kwargs)
 
@@ -250,7 +250,8 @@ def test_one_alliance_and_the_list_apply_the_same_rule(world, role):
 def test_the_union_queries_run_on_sqlite_too(world):
     """The embedded default (`make run`) is SQLite, which refuses ORDER BY inside a UNION;
     the suite runs on PostgreSQL, which accepts it, so the SQL itself is checked."""
-    from alianzas import access, selectors
+    from alianzas import access
+    from seguimiento import selectors
 
     for person in (world["users"]["coordinator"], world["users"]["member_representative"]):
         for query in (

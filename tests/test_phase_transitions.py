@@ -6,9 +6,9 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django_fsm import TransitionNotAllowed
 
-from alianzas.models import Alliance, Membership, Role, Sector
-from fases.lifecycle import Phase
-from fases.models import Evaluation, PhaseChange
+from alianzas.lifecycle import Phase
+from alianzas.models import Alliance, Membership, PhaseChange, Role, Sector
+from fases.models import Evaluation
 from fases.requirements import unmet_requirements
 from fases.services import (
     PhaseChangeError,

@@ -168,7 +168,7 @@ TARGETS = {
     "AllianceFilterForm": (
         "coordinator",
         "get",
-        lambda w: reverse("alianzas:alliance_list"),
+        lambda w: reverse("seguimiento:alliance_list"),
         None,
         False,
     ),
@@ -196,7 +196,7 @@ TARGETS = {
     "HealthCheckForm": (
         "member_representative",
         "post",
-        lambda w: reverse("fases:health_check", args=[w["monitored"].pk]),
+        lambda w: reverse("seguimiento:health_check", args=[w["monitored"].pk]),
         None,
         False,
     ),

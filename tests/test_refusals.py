@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from alianzas.views import submit
 from fases.services import PhaseChangeError, PhaseChangeNotPermitted
-from seguimiento.health import HealthCheckNotPermitted
+from seguimiento.partnership_health import HealthCheckNotPermitted
 from seguimiento.services import CommitmentError, CommitmentNotPermitted, MeasurementNotPermitted
 
 

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from alianzas.models import Alliance
-from seguimiento import reminder_tasks, reminders
+from seguimiento import reminders
 from seguimiento.models import (
     EmailOptOut,
     OutgoingMessage,
@@ -375,6 +375,24 @@ def test_the_weekly_summary_lists_every_alliance_with_its_phase_gaps_and_overdue
     assert Reminder.objects.filter(rule="weekly_digest").count() == 2  # not the closed one
 
 
+def test_the_weekly_summary_has_only_the_notes_a_floor_above_registered(
+    on, sweep, monkeypatch, alliance, coordinator
+):
+    """What an alliance's next step lacks comes from ``fases`` (registered in its
+    ``ready()``); with nothing registered the summary has no such notes."""
+    coordinator.language = "en"
+    coordinator.save()
+    monkeypatch.setattr(reminders.wording, "_summary_notes", [])
+    reminders.register_summary_notes(lambda alliance: [f"Nota sobre {alliance.name}."])
+
+    on("2026-03-04")
+    sweep()
+
+    [message] = sent_to(coordinator.email)
+    assert f"Nota sobre {alliance.name}." in message.body
+    assert "Still missing for" not in message.body
+
+
 # --- One e-mail per person and run ------------------------------------------------------
 
 
@@ -657,7 +675,7 @@ def test_a_refused_message_is_retried_and_sent_once(
 def test_a_message_refused_every_time_is_recorded_as_failed_with_the_error(
     on, sweep, flaky_mail, monkeypatch, alliance, member, member_representative
 ):
-    monkeypatch.setattr(reminder_tasks.send_reminder_message, "max_retries", 2)
+    monkeypatch.setattr(reminders.send_reminder_message, "max_retries", 2)
     flaky_mail.failures = 99
     CommitmentFactory(alliance=alliance, actor=member, due_date=day("2026-03-01"))
 
@@ -677,7 +695,7 @@ def test_a_sent_message_is_never_sent_again(on, sweep, alliance, member, member_
     message = OutgoingMessage.objects.get(recipient=member_representative)
 
     # A task delivered twice (after a worker crash, say).
-    assert reminder_tasks.send_reminder_message.delay(message.pk).get() == "skipped"
+    assert reminders.send_reminder_message.delay(message.pk).get() == "skipped"
     assert reminders.deliver(message.pk) == "skipped"
 
     assert len(sent_to(member_representative.email)) == 1
@@ -690,7 +708,7 @@ def test_lost_and_interrupted_messages_are_sent_again_and_worn_out_ones_marked_f
     CommitmentFactory(alliance=alliance, actor=member, due_date=day("2026-03-01"))
     on("2026-03-04")
     # The broker is unreachable: the sweep stores the messages, nothing is sent.
-    monkeypatch.setattr(reminders, "queue_compose", lambda ids: None)
+    monkeypatch.setattr(reminders.outbox, "queue_compose", lambda ids: None)
     sweep()
     assert set(OutgoingMessage.objects.values_list("status", flat=True)) == {"composing"}
     lost = set(OutgoingMessage.objects.values_list("pk", flat=True))

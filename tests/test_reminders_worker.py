@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from seguimiento import reminders
 from seguimiento.models import OutgoingMessage, Reminder
-from seguimiento.reminder_tasks import sweep_reminders
+from seguimiento.reminders.tasks import sweep_reminders
 from tests.factories import (
     ActorFactory,
     AllianceFactory,
@@ -150,10 +150,10 @@ def test_a_sweep_stopped_half_way_and_run_again_sends_every_due_reminder_once(wo
         yield from queries(today)[:3]
         raise RuntimeError("the worker was stopped")
 
-    monkeypatch.setattr(reminders, "due_queries", stopped_after_three)
+    monkeypatch.setattr(reminders.rules, "due_queries", stopped_after_three)
     with pytest.raises(RuntimeError):
         reminders.sweep()
-    monkeypatch.setattr(reminders, "due_queries", queries)
+    monkeypatch.setattr(reminders.rules, "due_queries", queries)
     recorded_first = Reminder.objects.count()
     assert 0 < recorded_first < sum(expected.values())
     assert not OutgoingMessage.objects.exists()
@@ -168,7 +168,7 @@ def test_a_sweep_stopped_half_way_and_run_again_sends_every_due_reminder_once(wo
             raise RuntimeError("the worker was stopped")
         return render(*args, **kwargs)
 
-    monkeypatch.setattr(reminders, "render_message", stopped_at_the_second)
+    monkeypatch.setattr(reminders.outbox, "render_message", stopped_at_the_second)
     sweep_reminders.delay()
 
     def first_stop() -> bool:
@@ -180,7 +180,7 @@ def test_a_sweep_stopped_half_way_and_run_again_sends_every_due_reminder_once(wo
         )
 
     wait_for(first_stop)
-    monkeypatch.setattr(reminders, "render_message", render)
+    monkeypatch.setattr(reminders.outbox, "render_message", render)
 
     # 3. The next sweep picks up what was left (at once here, instead of ten minutes on).
     monkeypatch.setattr(reminders, "LOST_AFTER", datetime.timedelta(0))

@@ -18,8 +18,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from alianzas.lifecycle import Phase
 from alianzas.models import Alliance
-from fases.lifecycle import Phase
 from fases.services import change_phase, record_evaluation
 from seguimiento import services
 from seguimiento.models import CommitmentUpdate, Measurement, MeasurementCorrection
@@ -286,7 +286,7 @@ class TestLogProgress:
         fragment = client.get(log_url(commitment), **HTMX)
         assert "<html" not in text_of(fragment)
         assert 'enctype="multipart/form-data"' in text_of(fragment)
-        page = reverse("alianzas:alliance_detail", args=[alliance.pk])
+        page = reverse("fases:alliance_detail", args=[alliance.pk])
         response = client.post(
             log_url(commitment),
             {"progress": "30"},
@@ -822,9 +822,9 @@ class TestMyCommitments:
     ):
         url = reverse("seguimiento:my_commitments")
         client.force_login(member_representative)
-        assert f'href="{url}"' in text_of(client.get(reverse("alianzas:dashboard")))
+        assert f'href="{url}"' in text_of(client.get(reverse("fases:dashboard")))
         client.force_login(coordinator)
-        assert f'href="{url}"' not in text_of(client.get(reverse("alianzas:dashboard")))
+        assert f'href="{url}"' not in text_of(client.get(reverse("fases:dashboard")))
         response = client.get(url)
         assert response.status_code == 200
         assert list(response.context["page"]) == []
@@ -851,7 +851,7 @@ class TestMyCommitments:
 
 class TestAlliancePage:
     def page(self, client, alliance):
-        return text_of(client.get(reverse("alianzas:alliance_detail", args=[alliance.pk])))
+        return text_of(client.get(reverse("fases:alliance_detail", args=[alliance.pk])))
 
     def test_a_representative_logs_and_reports_only_for_their_own_actor(
         self, client, implementing, member, indicator, commitment, other_representative
@@ -891,7 +891,7 @@ class TestAlliancePage:
     def test_the_links_cost_no_query_per_row(self, client, implementing, member, role, request):
         objective = ObjectiveFactory(alliance=implementing)
         client.force_login(request.getfixturevalue(role))
-        url = reverse("alianzas:alliance_detail", args=[implementing.pk])
+        url = reverse("fases:alliance_detail", args=[implementing.pk])
         # A first visit: the navigation's facts are then cached, as on every later page.
         client.get(url)
         counts = []

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from alianzas.lifecycle import Phase
 from alianzas.models import Alliance, Indicator, Membership, Objective
-from fases.lifecycle import Phase
 from fases.services import change_phase
 from seguimiento.models import Commitment, CommitmentStatus, Measurement
 from tests.factories import (
@@ -196,7 +196,7 @@ def directives(policy: str) -> dict[str, list[str]]:
     return parsed
 
 
-# Health checks answer load balancers in JSON from config.health's middleware, ahead of
+# Health checks answer load balancers in JSON from config.probes's middleware, ahead of
 # every other one; the rest are the application's pages.
 HEALTH_CHECKS = {"healthz", "livez"}
 PAGES = [(name, parameters) for name, parameters in ALL_URLS if name not in HEALTH_CHECKS]
@@ -222,7 +222,7 @@ def test_every_page_is_served_with_the_security_headers(client, world, name, par
 
 def test_pages_tell_htmx_not_to_use_eval_or_inline_styles(client, coordinator):
     client.force_login(coordinator)
-    text = client.get(reverse("alianzas:dashboard")).content.decode()
+    text = client.get(reverse("fases:dashboard")).content.decode()
     assert '"allowEval": false' in text
     assert '"includeIndicatorStyles": false' in text
     assert "<script>" not in text
@@ -469,7 +469,7 @@ def test_the_pages_run_under_the_policy_without_violations(
     )
     alliance = AllianceFactory(name="Agua segura", coordinators=[coordinator])
     browser_sign_in(page, live_server, "coordinadora")
-    page.goto(live_server.url + reverse("alianzas:alliance_detail", args=[alliance.pk]))
+    page.goto(live_server.url + reverse("fases:alliance_detail", args=[alliance.pk]))
     # An htmx request: the objective form opens inside the page, its fields usable.
     page.locator(f"a[hx-get='{reverse('alianzas:objective_create', args=[alliance.pk])}']").click()
     page.locator("#objectives-form input[name=title]").wait_for()

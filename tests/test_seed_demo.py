@@ -4,6 +4,7 @@ import io
 import itertools
 
 import pytest
+import yaml
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import call_command
@@ -11,19 +12,22 @@ from django.core.management.base import CommandError
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from alianzas.management.commands.seed_demo import (
-    DEMO_PASSWORD,
+from alianzas.criteria import EVALUATION_CRITERIA
+from alianzas.lifecycle import DECIDED, NEW_CYCLE_TRANSITIONS, TRANSITION_NAMES, Phase
+from alianzas.models import Actor, Alliance, Membership, PhaseChange, Role, Sector, User
+from alianzas.validators import validate_ruc
+from fases.demo import curated
+from fases.demo.curated import DEMO_PASSWORD, load_stories
+from fases.demo.phases import Walk
+from fases.demo.synthetic import (
     SYNTHETIC_ALLIANCE_PREFIX,
-    Command,
     synthetic_actors,
     synthetic_alliances,
     synthetic_commitments,
     synthetic_measurements,
 )
-from alianzas.models import Actor, Alliance, Membership, Role, Sector, User
-from alianzas.validators import validate_ruc
-from fases.lifecycle import Phase
-from fases.models import Evaluation, PhaseChange
+from fases.management.commands.seed_demo import Command
+from fases.models import Evaluation
 from fases.requirements import unmet_requirements
 from seguimiento.models import OPEN_STATUSES, Commitment, CommitmentStatus
 
@@ -192,6 +196,88 @@ def test_a_rerun_does_not_reset_a_changed_password(rf):
     assert "coord.quispe" in output
 
 
+# --- The stories file ---------------------------------------------------------------
+
+
+@pytest.fixture
+def stories(tmp_path, monkeypatch):
+    """A copy of the stories file that the test edits and seed_demo then reads."""
+    copy = tmp_path / "stories.yaml"
+
+    def write(data: dict) -> None:
+        copy.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+
+    data = load_stories()
+    monkeypatch.setattr(curated, "STORIES_FILE", copy)
+    write(data)
+    return data, write
+
+
+def test_the_stories_file_drives_the_demo(stories):
+    data, write = stories
+    story = next(a for a in data["alliances"] if a["name"].startswith("Café de especialidad"))
+    story["name"] = "Cacao fino de aroma en el VRAEM"
+    story["members"].append({"actor": "pucp", "role": "technical_ally"})
+    commitment = {"actor": "pucp", "description": "Medir la huella de carbono del cacao"}
+    story["story"].insert(0, {"commitment": {**commitment, "kind": "technical", "due_in_days": 90}})
+    story["story"].append({"phase": "start_monitoring", "comment": "Primera cosecha."})
+    data["alliances"] = [story]
+    data["users"].append(
+        {
+            "username": "rep.pucp",
+            "first_name": "Inés",
+            "last_name": "Rojas",
+            "role": "representative",
+            "actor": "pucp",
+        }
+    )
+    write(data)
+
+    output = seed()
+
+    alliance = Alliance.objects.get()
+    assert alliance.name == "Cacao fino de aroma en el VRAEM"
+    assert alliance.phase == Phase.MONITORING
+    assert alliance.memberships.filter(actor__acronym="PUCP", role=Role.TECHNICAL_ALLY).exists()
+    assert alliance.commitments.get(actor__acronym="PUCP").description.endswith("del cacao")
+    assert list(alliance.phase_changes.values_list("transition", "comment").order_by("pk")) == [
+        (
+            "start_implementation",
+            "Convenio firmado por los cuatro socios en la mesa técnica del café.",
+        ),
+        ("start_monitoring", "Primera cosecha."),
+    ]
+    assert ("rep.pucp", DEMO_PASSWORD) in printed_logins(output)
+    assert User.objects.get(username="rep.pucp").actors.get().acronym == "PUCP"
+
+
+def test_a_story_the_method_does_not_allow_stops_and_says_where(stories):
+    data, write = stories
+    story = data["alliances"][0]  # in Identificación, without what implementation needs
+    story["story"].append({"phase": "start_implementation", "comment": "Demasiado pronto."})
+    write(data)
+    before = snapshot()
+
+    with pytest.raises(CommandError) as refused:
+        seed()
+
+    assert story["name"] in str(refused.value)
+    assert f"paso {len(story['story'])} (phase)" in str(refused.value)
+    assert snapshot() == before
+
+
+def test_a_misspelt_key_in_the_stories_file_is_named(stories):
+    data, write = stories
+    step = next(step for step in data["alliances"][1]["story"] if "phase" in step)
+    step["coment"] = step.pop("comment")
+    write(data)
+
+    with pytest.raises(CommandError, match="'coment'"):
+        seed()
+
+    assert not Alliance.objects.exists()
+
+
 # --- Synthetic data ---------------------------------------------------------------
 
 
@@ -248,6 +334,47 @@ def test_synthetic_alliances_are_consistent():
     today = timezone.localdate()
     assert not synthetic_measurements().filter(period_start__gt=today).exists()
     assert not synthetic_measurements().filter(cycle__isnull=True).exists()
+
+
+def test_synthetic_phase_changes_walk_the_lifecycle_graph():
+    """Every synthetic alliance's PhaseChange rows go from Identificación, cycle 1, to its
+    phase and cycle through transitions of the graph, written as change_phase writes them,
+    and every evaluation is recorded as record_evaluation records it."""
+    seed("--alliances", "200", "--actors", "20")
+    admin = User.objects.get(username="admin")
+    taken = set()
+
+    for alliance in synthetic_alliances().prefetch_related("phase_changes", "evaluations"):
+        phase, cycle = Phase.IDENTIFICATION, 1
+        decided = {}
+        for change in sorted(alliance.phase_changes.all(), key=lambda c: (c.created_at, c.pk)):
+            transition = getattr(Alliance, change.transition)._django_fsm.get_transition(phase)
+            assert transition is not None, (alliance.name, change.transition, phase)
+            assert (change.source_phase, change.target_phase) == (phase, transition.target)
+            cycle += change.transition in NEW_CYCLE_TRANSITIONS
+            assert change.cycle == cycle
+            assert change.user == admin
+            if change.source_phase == Phase.EVALUATION and change.transition != "close_early":
+                decided[cycle - (change.transition in NEW_CYCLE_TRANSITIONS)] = change.transition
+            phase = change.target_phase
+            taken.add(change.transition)
+        assert (phase, cycle) == (alliance.phase, alliance.cycle)
+        evaluations = {e.cycle: e for e in alliance.evaluations.all()}
+        assert {n: DECIDED[e.decision] for n, e in evaluations.items()} == decided
+        for evaluation in evaluations.values():
+            assert evaluation.author == admin
+            assert evaluation.ratings.count() == len(EVALUATION_CRITERIA)
+    assert taken == set(TRANSITION_NAMES)
+
+
+def test_the_bulk_path_refuses_a_step_the_graph_does_not_have():
+    walk = Walk()
+
+    with pytest.raises(ValueError, match="close"):
+        walk.take("close")  # only from Evaluación
+    walk.take("start_implementation")
+
+    assert (walk.phase, walk.cycle, len(walk.steps)) == (Phase.IMPLEMENTATION, 1, 1)
 
 
 def test_a_synthetic_rerun_with_the_same_numbers_adds_nothing():

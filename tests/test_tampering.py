@@ -8,8 +8,8 @@ import pytest
 from django.apps import apps
 from django.urls import reverse
 
+from alianzas.lifecycle import Phase
 from alianzas.models import Role
-from fases.lifecycle import Phase
 from fases.services import change_phase
 from seguimiento.models import CommitmentUpdate, HealthCheck, Measurement
 from tests.factories import (
@@ -281,7 +281,7 @@ def test_the_health_check_refuses_an_actor_the_person_does_not_represent(
     data.update(dict.fromkeys(_conditions(), "5"))
     before = database()
 
-    response = client.post(reverse("fases:health_check", args=[ours.pk]), data)
+    response = client.post(reverse("seguimiento:health_check", args=[ours.pk]), data)
 
     assert response.status_code == 200
     assert "actor" in response.context["form"].errors
@@ -290,7 +290,7 @@ def test_the_health_check_refuses_an_actor_the_person_does_not_represent(
 
 
 def _conditions():
-    from fases.criteria import CONDITIONS_FOR_SUCCESS
+    from alianzas.criteria import CONDITIONS_FOR_SUCCESS
 
     return [c.value for c in CONDITIONS_FOR_SUCCESS]
 

@@ -64,7 +64,7 @@ def test_every_string_in_the_code_is_in_the_catalogue(tmp_path):
 
 
 def test_spanish_is_the_default_and_refusals_speak_it():
-    from fases.lifecycle import Phase
+    from alianzas.lifecycle import Phase
 
     assert str(Phase.IDENTIFICATION.label) == "Identificación, formulación y diseño"
     with translation.override("en"):

@@ -1,6 +1,6 @@
-"""The evaluation and partnership health panels of the alliance page, drawn on the server.
+"""The evaluation panel of the alliance page, drawn on the server.
 
-Both charts are plain SVG computed here (positions in whole pixels, so no
+Its chart is plain SVG computed here (positions in whole pixels, so no
 localisation can break them) with a ``<title>`` and a table beside them for
 screen readers and for anyone who prefers numbers.
 """
@@ -8,34 +8,12 @@ screen readers and for anyone who prefers numbers.
 from django import template
 
 from alianzas import access
-from fases.criteria import CONDITIONS_FOR_SUCCESS
+from alianzas.charts import BAR_MAX, CHART_WIDTH, bar_width, score_color
+from alianzas.lifecycle import Phase
 from fases.forms import EvaluationForm
-from fases.lifecycle import Phase
 from fases.services import evaluation_of
-from seguimiento import health
 
 register = template.Library()
-
-CHART_WIDTH = 480
-BAR_MAX = 400  # the width of a score of 5
-MAX_SCORE = 5
-HEALTH_CYCLES_SHOWN = 3
-# Oldest to newest cycle shown; the newest is the darkest.
-SERIES_COLORS = ["#9db4c0", "#4f86a0", "#073f4f"]
-
-
-def score_color(score) -> str:
-    if score is None:
-        return "#d5dbe3"
-    if score < 2.5:
-        return "#a11d24"
-    if score < 3.5:
-        return "#8a5300"
-    return "#1d6b36"
-
-
-def bar_width(score) -> int:
-    return round(BAR_MAX * (score or 0) / MAX_SCORE)
 
 
 def rating_chart(ratings) -> dict:
@@ -105,80 +83,4 @@ def evaluation_panel(context, alliance, user):
         "chart": rating_chart(current.ordered_ratings) if current else None,
         "others": others,
         "can_record": can_record,
-    }
-
-
-def health_chart(cycles) -> dict:
-    """The geometry of the health chart: per condition, one bar for each cycle shown."""
-    series = [
-        {
-            "cycle": cycle.cycle,
-            "color": color,
-            "legend_x": index * 110,
-        }
-        for index, (cycle, color) in enumerate(
-            zip(cycles, SERIES_COLORS[-len(cycles) :], strict=True)
-        )
-    ]
-    rows, y = [], 30
-    for position, condition in enumerate(CONDITIONS_FOR_SUCCESS):
-        bars = []
-        for index, (cycle, serie) in enumerate(zip(cycles, series, strict=True)):
-            average = cycle.conditions[position].average
-            width = bar_width(average)
-            bars.append(
-                {
-                    "y": y + 20 + index * 14,
-                    "text_y": y + 30 + index * 14,
-                    "width": width,
-                    "value_x": width + 6,
-                    "average": average,
-                    "color": serie["color"],
-                    "cycle": cycle.cycle,
-                }
-            )
-        rows.append({"label": condition.label, "label_y": y + 13, "bars": bars})
-        y += 24 + 14 * len(cycles)
-    return {"series": series, "rows": rows, "width": CHART_WIDTH, "height": y}
-
-
-@register.inclusion_tag("fases/health_check_panel.html", takes_context=True)
-def health_check_panel(context, alliance, user):
-    """The partnership health: the average answers of the latest cycles as a chart and a
-    table with the change since the previous cycle, the current cycle's response rate,
-    and, while in Monitoreo, the call to answer for representatives whose actor has not.
-
-    A fixed number of queries (``health_summary``'s and one for the call to answer),
-    whatever the number of actors; the page's ``represented_actor_ids``, when it has
-    them, spare that last one for people who represent no actor.
-    """
-    in_monitoring = alliance.phase == Phase.MONITORING
-    summary = health.health_summary(alliance)
-    answered_cycles = [cycle for cycle in summary if cycle.answered]
-    shown = answered_cycles[-HEALTH_CYCLES_SHOWN:]
-    current = summary[-1] if summary and summary[-1].cycle == alliance.cycle else None
-    latest = shown[-1] if shown else None
-    table = [
-        {
-            "label": condition.label,
-            "averages": [cycle.conditions[position].average for cycle in shown],
-            "latest": latest.conditions[position],
-        }
-        for position, condition in enumerate(CONDITIONS_FOR_SUCCESS)
-        if latest is not None
-    ]
-    represents_someone = bool(context.get("represented_actor_ids", True))
-    actors = health.actors_to_answer(user, alliance) if in_monitoring and represents_someone else []
-    return {
-        "alliance": alliance,
-        "in_monitoring": in_monitoring,
-        "current": current if in_monitoring else None,
-        "shown": shown,
-        "latest": latest,
-        "compared": latest is not None and len(answered_cycles) > 1,
-        "falling": latest.falling if latest else [],
-        "chart": health_chart(shown) if shown else None,
-        "table": table,
-        "pending_actors": [actor for actor in actors if not actor.answered],
-        "answered_actors": [actor for actor in actors if actor.answered],
     }

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.translation import pgettext_lazy
 
-from fases.lifecycle import Phase
+from alianzas.lifecycle import Phase
 
 register = template.Library()
 

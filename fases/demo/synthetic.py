@@ -1,0 +1,547 @@
+"""Synthetic data for benchmarks: ``seed_demo --actors --alliances --commitments
+--measurements``.
+
+Each number is a total of synthetic rows to reach, so a rerun with the same numbers adds
+nothing and a larger one adds only the difference. Rows are bulk-inserted (``bulk_create``
+in batches), never one by one through the services, so that 10,000 alliances and 200,000
+commitments load in well under a minute. Synthetic rows are recognisable by their names
+("Actor sintético 00042", "Alianza sintética 000123"; their commitments and measurements
+belong to those alliances); their words come from ``synthetic.yaml``.
+
+Phases are the exception that is not improvised here: each alliance's phase, cycle, phase
+changes and evaluations come from ``fases.demo.phases``, the one bulk path that walks the
+lifecycle graph and writes the rows ``change_phase`` and ``record_evaluation`` would have
+written (see its docstring).
+"""
+
+import datetime
+import random
+import time
+from collections import defaultdict
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+import yaml
+from django.core.management.base import CommandError
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from alianzas.lifecycle import Phase
+from alianzas.models import (
+    Actor,
+    Alliance,
+    Frequency,
+    Indicator,
+    Membership,
+    Objective,
+    Origin,
+    PhaseChange,
+    Region,
+    Role,
+    Sector,
+    User,
+)
+from fases.demo import phases
+from fases.demo.common import past_period, ruc
+from fases.models import Evaluation, EvaluationRating
+from seguimiento.models import (
+    Commitment,
+    CommitmentKind,
+    CommitmentStatus,
+    CommitmentUpdate,
+    Measurement,
+)
+
+SYNTHETIC_ACTOR_PREFIX = "Actor sintético "
+SYNTHETIC_ALLIANCE_PREFIX = "Alianza sintética "
+# A synthetic alliance takes 2 to 5 members from at least two sectors.
+MIN_SYNTHETIC_ACTORS = 5
+NON_LEADER_ROLES = [Role.IMPLEMENTING_PARTNER, Role.FUNDER, Role.TECHNICAL_ALLY, Role.OBSERVER]
+FREQUENCIES = [Frequency.MONTHLY, Frequency.QUARTERLY, Frequency.SEMIANNUAL, Frequency.ANNUAL]
+FREQUENCY_WEIGHTS = [30, 45, 15, 10]
+WORDS_FILE = Path(__file__).with_name("synthetic.yaml")
+
+
+@cache
+def words() -> dict:
+    """Themes, commitment texts, findings and early closing reasons (``synthetic.yaml``)."""
+    return yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))
+
+
+def synthetic_actors():
+    return Actor.objects.filter(name__startswith=SYNTHETIC_ACTOR_PREFIX)
+
+
+def synthetic_alliances():
+    return Alliance.objects.filter(name__startswith=SYNTHETIC_ALLIANCE_PREFIX)
+
+
+def synthetic_commitments():
+    return Commitment.objects.filter(alliance__name__startswith=SYNTHETIC_ALLIANCE_PREFIX)
+
+
+def synthetic_measurements():
+    return Measurement.objects.filter(
+        indicator__objective__alliance__name__startswith=SYNTHETIC_ALLIANCE_PREFIX
+    )
+
+
+class SyntheticData:
+    """Bulk-creates the synthetic rows still missing to reach the totals asked for."""
+
+    def __init__(self, command, admin: User, batch_size: int, today: datetime.date):
+        self.command = command
+        self.admin = admin
+        self.batch_size = batch_size
+        self.today = today
+        self.tz = timezone.get_current_timezone()
+
+    @staticmethod
+    def check(sizes: dict[str, int]) -> None:
+        """Refuse, before anything is written, what the existing data cannot support."""
+        if sizes["alliances"] > synthetic_alliances().count():
+            actors = max(sizes["actors"], synthetic_actors().count())
+            if actors < MIN_SYNTHETIC_ACTORS:
+                raise CommandError(
+                    _(
+                        "Synthetic alliances need at least %(minimum)s synthetic actors: "
+                        "add --actors %(minimum)s or more."
+                    )
+                    % {"minimum": MIN_SYNTHETIC_ACTORS}
+                )
+        alliances = max(sizes["alliances"], synthetic_alliances().count())
+        for option in ("commitments", "measurements"):
+            if sizes[option] and not alliances:
+                raise CommandError(
+                    _("--%(option)s needs synthetic alliances: add --alliances.")
+                    % {"option": option}
+                )
+
+    def write(self, message: str) -> None:
+        self.command.say(message)
+
+    def run(self, *, actors: int, alliances: int, commitments: int, measurements: int) -> None:
+        self.write(self.command.style.MIGRATE_HEADING(_("Synthetic data (totals to reach)")))
+        self.actors(actors)
+        self.alliances(alliances)
+        self.commitments(commitments)
+        self.measurements(measurements)
+        if connection.vendor == "postgresql":
+            # Fresh statistics after a bulk load: without them the planner takes the
+            # tables for nearly empty and picks plans that are slower by an order.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+
+    def insert(self, model, objects, label=None) -> None:
+        """Bulk-insert ``objects`` and say how long it took."""
+        started = time.monotonic()
+        model.objects.bulk_create(objects, batch_size=self.batch_size)
+        self.write(
+            "  "
+            + _("%(model)s: %(count)s created in %(seconds).1f s.")
+            % {
+                "model": label or model._meta.verbose_name_plural,
+                "count": len(objects),
+                "seconds": time.monotonic() - started,
+            }
+        )
+
+    def nothing_to_do(self, label: str, existing: int) -> None:
+        self.write(
+            "  "
+            + _("%(label)s: %(existing)s already there, nothing to add.")
+            % {"label": label, "existing": existing}
+        )
+
+    def at(self, day: datetime.date, hour: int = 10) -> datetime.datetime:
+        return datetime.datetime(day.year, day.month, day.day, hour, tzinfo=self.tz)
+
+    @staticmethod
+    def next_numbers(names, prefix: str, count: int) -> range:
+        numbers = [int(name[len(prefix) :]) for name in names if name[len(prefix) :].isdigit()]
+        first = max(numbers, default=0) + 1
+        return range(first, first + count)
+
+    # --- Actors ---
+
+    def actors(self, target: int) -> None:
+        names = list(synthetic_actors().values_list("name", flat=True))
+        missing = target - len(names)
+        if missing <= 0:
+            if target:
+                self.nothing_to_do(Actor._meta.verbose_name_plural, len(names))
+            return
+        regions = list(Region.objects.order_by("code").values_list("pk", flat=True))
+        sectors = list(Sector.values)
+        actors = []
+        for number in self.next_numbers(names, SYNTHETIC_ACTOR_PREFIX, missing):
+            sector = sectors[number % len(sectors)]
+            actors.append(
+                Actor(
+                    name=f"{SYNTHETIC_ACTOR_PREFIX}{number:05d}",
+                    acronym=f"AS-{number:05d}",
+                    sector=sector,
+                    # "209" + seven digits: never one of the curated actors' RUCs.
+                    ruc=ruc(f"209{number:07d}") if number < 10_000_000 else "",
+                    region_id=regions[number % len(regions)],
+                    description="Organización generada para pruebas de rendimiento.",
+                    email=f"actor{number:05d}@sintetico.demo.example",
+                    phone=f"+51 1 555 {number % 10_000:04d}",
+                )
+            )
+        self.insert(Actor, actors)
+
+    # --- Alliances, with their members, objectives, indicators and history ---
+
+    def alliances(self, target: int) -> None:
+        names = list(synthetic_alliances().values_list("name", flat=True))
+        missing = target - len(names)
+        if missing <= 0:
+            if target:
+                self.nothing_to_do(Alliance._meta.verbose_name_plural, len(names))
+            return
+        numbers = self.next_numbers(names, SYNTHETIC_ALLIANCE_PREFIX, missing)
+        rng = random.Random(f"alianzas-{numbers.start}")
+        pool = list(synthetic_actors().order_by("pk").values_list("pk", "sector"))
+        by_sector = defaultdict(list)
+        for pk, sector in pool:
+            by_sector[sector].append(pk)
+        region_ids = list(Region.objects.order_by("code").values_list("pk", flat=True))
+        origins = list(Origin.values)
+        themes, reasons = words()["themes"], words()["early_closing_reasons"]
+
+        alliances, memberships, objectives, indicators = [], [], [], []
+        plans = []  # (alliance, region ids, goal numbers, walk through the lifecycle)
+        for number in numbers:
+            walk = phases.plan(rng, reasons)
+            phase, cycle = walk.phase, walk.cycle
+            theme = themes[number % len(themes)]
+            goals = theme["goals"]
+            # A closed alliance has been through Evaluación, or closed before it.
+            reached = phases.ORDER.index(phase) if phase in phases.ORDER else len(phases.ORDER) - 1
+            days_back = rng.randint(90, 420) + 540 * (cycle - 1) + 120 * reached
+            start = self.today - datetime.timedelta(days=days_back)
+            alliance = Alliance(
+                name=f"{SYNTHETIC_ALLIANCE_PREFIX}{number:06d}",
+                problem=theme["problem"],
+                origin=origins[number % len(origins)],
+                start_date=start,
+                end_date=start + datetime.timedelta(days=3 * 365),
+                phase=phase,
+                cycle=cycle,
+            )
+            alliances.append(alliance)
+            members = self.pick_members(rng, pool, by_sector)
+            for position, actor_id in enumerate(members):
+                memberships.append(
+                    Membership(
+                        alliance=alliance,
+                        actor_id=actor_id,
+                        role=Role.LEADER if position == 0 else rng.choice(NON_LEADER_ROLES),
+                        joined_on=start,
+                    )
+                )
+            designing = (phase, cycle) == (phases.ORDER[0], 1)
+            for position, spec in enumerate(theme["objectives"][: rng.randint(1, 2)], start=1):
+                unit, baseline, target_value = spec["unit"], spec["baseline"], spec["target"]
+                objective = Objective(alliance=alliance, position=position, title=spec["title"])
+                objectives.append(objective)
+                scale = rng.choice([1, 1, 2, 3])
+                complete = not (designing and rng.random() < 0.5)
+                indicators.append(
+                    Indicator(
+                        objective=objective,
+                        name=spec["indicator"],
+                        unit=unit,
+                        baseline_value=Decimal(baseline * (1 if unit == "%" else scale)),
+                        baseline_date=start - datetime.timedelta(days=1),
+                        target_value=(
+                            Decimal(target_value * (1 if unit == "%" else scale))
+                            if complete
+                            else None
+                        ),
+                        target_date=alliance.end_date if complete else None,
+                        direction=spec["direction"],
+                        frequency=(
+                            rng.choices(FREQUENCIES, weights=FREQUENCY_WEIGHTS)[0]
+                            if complete
+                            else ""
+                        ),
+                        responsible_actor_id=rng.choice(members) if complete else None,
+                    )
+                )
+            regions = rng.sample(region_ids, rng.choice([1, 1, 1, 2, 3]))
+            plans.append((alliance, regions, goals[: rng.randint(1, len(goals))], walk))
+
+        self.insert(Alliance, alliances)
+        self.insert(Membership, memberships)
+        self.insert(Objective, objectives)
+        self.insert(Indicator, indicators)
+        self.insert(
+            Alliance.regions.through,
+            [
+                Alliance.regions.through(alliance_id=alliance.pk, region_id=region_id)
+                for alliance, regions, *_rest in plans
+                for region_id in regions
+            ],
+            label=_("alliance regions"),
+        )
+        self.insert(
+            Alliance.goals.through,
+            [
+                Alliance.goals.through(alliance_id=alliance.pk, sustainabledevelopmentgoal_id=goal)
+                for alliance, _regions, goals, *_rest in plans
+                for goal in goals
+            ],
+            label=_("alliance SDGs"),
+        )
+        self.history(plans)
+
+    def history(self, plans) -> None:
+        """Every phase change and evaluation of the new alliances, through the one bulk path
+        (``fases.demo.phases``)."""
+        changes, evaluations = [], []
+        for alliance, _regions, _goals, walk in plans:
+            who = {"alliance_id": alliance.pk, "user_id": self.admin.pk}
+            changes += phases.phase_changes(
+                walk, **who, start=alliance.start_date, today=self.today, tz=self.tz
+            )
+            evaluations += phases.evaluations(walk, **who, findings=words()["findings"])
+        self.insert(PhaseChange, changes)
+        self.insert(Evaluation, evaluations)
+        rng = random.Random(f"valoraciones-{plans[0][0].pk}")
+        self.insert(EvaluationRating, phases.ratings(evaluations, rng))
+
+    @staticmethod
+    def pick_members(rng: random.Random, pool, by_sector) -> list[int]:
+        """2 to 5 distinct actors from at least two sectors; the first one leads."""
+        chosen = rng.sample(pool, rng.randint(2, min(5, len(pool))))
+        sectors = {sector for _pk, sector in chosen}
+        if len(sectors) < 2:
+            others = [s for s in by_sector if s not in sectors]
+            if others:
+                sector = rng.choice(others)
+                chosen[-1] = (rng.choice(by_sector[sector]), sector)
+        return [pk for pk, _sector in chosen]
+
+    # --- Commitments ---
+
+    def commitment_state(self, rng, phase, previous_cycle, start):
+        """Status, progress and due date, realistic for the alliance's phase."""
+        elapsed = max((self.today - start).days, 61)
+        if previous_cycle or phase == Phase.CLOSED:
+            status = rng.choices(
+                [
+                    CommitmentStatus.FULFILLED,
+                    CommitmentStatus.CANCELLED,
+                    CommitmentStatus.IN_PROGRESS,
+                ],
+                weights=[75, 15, 10],
+            )[0]
+            due = start + datetime.timedelta(days=rng.randint(30, elapsed - 30))
+        elif phase == Phase.IDENTIFICATION:
+            status = rng.choices(
+                [CommitmentStatus.PENDING, CommitmentStatus.IN_PROGRESS], weights=[90, 10]
+            )[0]
+            due = self.today + datetime.timedelta(days=rng.randint(30, 400))
+        else:
+            weights = {
+                Phase.IMPLEMENTATION: [35, 40, 20, 5],
+                Phase.MONITORING: [20, 40, 35, 5],
+                Phase.EVALUATION: [10, 30, 55, 5],
+            }[phase]
+            status = rng.choices(
+                [
+                    CommitmentStatus.PENDING,
+                    CommitmentStatus.IN_PROGRESS,
+                    CommitmentStatus.FULFILLED,
+                    CommitmentStatus.CANCELLED,
+                ],
+                weights=weights,
+            )[0]
+            due = start + datetime.timedelta(days=rng.randint(30, elapsed + 365))
+        progress = {
+            CommitmentStatus.PENDING: 0,
+            CommitmentStatus.FULFILLED: 100,
+        }.get(status)
+        if progress is None:
+            progress = rng.randint(5, 95) if status == CommitmentStatus.IN_PROGRESS else 0
+        return status, progress, due
+
+    def commitments(self, target: int) -> None:
+        existing = synthetic_commitments().count()
+        if target <= existing:
+            if target:
+                self.nothing_to_do(Commitment._meta.verbose_name_plural, existing)
+            return
+        # Only current members commit: the commitments go round the active memberships,
+        # so every member gets one in the alliance's current cycle before any gets two.
+        pairs = list(
+            Membership.objects.filter(
+                alliance__name__startswith=SYNTHETIC_ALLIANCE_PREFIX, left_on__isnull=True
+            )
+            .order_by("alliance_id", "pk")
+            .values_list(
+                "alliance_id",
+                "actor_id",
+                "alliance__phase",
+                "alliance__cycle",
+                "alliance__start_date",
+            )
+        )
+        rng = random.Random(f"compromisos-{existing}")
+        kinds = list(CommitmentKind.values)
+        started = time.monotonic()
+        created = updates = 0
+        for chunk_start in range(existing, target, self.batch_size):
+            chunk = []
+            for index in range(chunk_start, min(chunk_start + self.batch_size, target)):
+                alliance_id, actor_id, phase, cycle, start = pairs[index % len(pairs)]
+                commitment_cycle = cycle - (index // len(pairs)) % cycle
+                status, progress, due = self.commitment_state(
+                    rng, phase, commitment_cycle < cycle, start
+                )
+                if status == CommitmentStatus.CANCELLED and index < len(pairs):
+                    # A member's first commitment stands, as the phase guards require.
+                    status, progress = CommitmentStatus.IN_PROGRESS, rng.randint(5, 95)
+                kind = rng.choice(kinds)
+                chunk.append(
+                    Commitment(
+                        alliance_id=alliance_id,
+                        actor_id=actor_id,
+                        cycle=commitment_cycle,
+                        description=rng.choice(words()["commitments"][kind]),
+                        kind=kind,
+                        value_pen=(
+                            Decimal(rng.randrange(5, 800) * 1000)
+                            if kind in (CommitmentKind.FINANCIAL, CommitmentKind.IN_KIND)
+                            else None
+                        ),
+                        due_date=due,
+                        status=status,
+                        progress=progress,
+                    )
+                )
+            Commitment.objects.bulk_create(chunk, batch_size=self.batch_size)
+            # Each started commitment has the progress update its status follows from.
+            chunk_updates = [
+                CommitmentUpdate(
+                    commitment_id=commitment.pk,
+                    progress=commitment.progress,
+                    status=commitment.status,
+                    note="Avance reportado.",
+                    created_at=self.at(min(commitment.due_date, self.today), 12),
+                )
+                for commitment in chunk
+                if commitment.status != CommitmentStatus.PENDING
+            ]
+            CommitmentUpdate.objects.bulk_create(chunk_updates, batch_size=self.batch_size)
+            created += len(chunk)
+            updates += len(chunk_updates)
+            self.progress_line(Commitment, existing + created, target, started)
+        self.write(
+            "  "
+            + _(
+                "%(model)s: %(count)s created (and %(updates)s progress updates) "
+                "in %(seconds).1f s."
+            )
+            % {
+                "model": Commitment._meta.verbose_name_plural,
+                "count": created,
+                "updates": updates,
+                "seconds": time.monotonic() - started,
+            }
+        )
+
+    def progress_line(self, model, done: int, total: int, started: float) -> None:
+        """Every batch with -v 2; otherwise each time another fifth of the rows is in."""
+        if self.command.verbosity == 0 or done == total:
+            return
+        step = max(self.batch_size, total // 5)
+        before = max(done - self.batch_size, 0)
+        if self.command.verbosity < 2 and done // step == before // step:
+            return
+        self.write(
+            "    "
+            + _("%(model)s: %(done)s of %(total)s (%(seconds).1f s)")
+            % {
+                "model": model._meta.verbose_name_plural,
+                "done": done,
+                "total": total,
+                "seconds": time.monotonic() - started,
+            }
+        )
+
+    # --- Measurements ---
+
+    def measurements(self, target: int) -> None:
+        existing = synthetic_measurements()
+        existing_count = existing.count()
+        if target <= existing_count:
+            if target:
+                self.nothing_to_do(Measurement._meta.verbose_name_plural, existing_count)
+            return
+        indicators = list(
+            Indicator.objects.filter(
+                objective__alliance__name__startswith=SYNTHETIC_ALLIANCE_PREFIX
+            )
+            .order_by("pk")
+            .values_list(
+                "pk",
+                "frequency",
+                "baseline_value",
+                "target_value",
+                "objective__alliance__phase",
+                "objective__alliance__cycle",
+            )
+        )
+        measured_phases = {Phase.MONITORING, Phase.EVALUATION, Phase.CLOSED}
+        # Indicators are measured once the alliance is monitoring them (or was, in an
+        # earlier cycle); only if there are none do the others get values.
+        pool = [i for i in indicators if i[4] in measured_phases or i[5] > 1] or indicators
+        used = defaultdict(set)
+        for indicator_id, period_start in existing.values_list("indicator_id", "period_start"):
+            used[indicator_id].add(period_start)
+        next_offset = defaultdict(int)
+        rng = random.Random(f"mediciones-{existing_count}")
+        started = time.monotonic()
+        created = 0
+        for chunk_start in range(existing_count, target, self.batch_size):
+            chunk = []
+            for index in range(chunk_start, min(chunk_start + self.batch_size, target)):
+                pk, frequency, baseline, target_value, _phase, cycle = pool[index % len(pool)]
+                offset = next_offset[pk]
+                start, end = past_period(self.today, frequency, offset)
+                while start in used[pk]:
+                    offset += 1
+                    start, end = past_period(self.today, frequency, offset)
+                next_offset[pk] = offset + 1
+                used[pk].add(start)
+                low = float(baseline if baseline is not None else 100)
+                high = float(target_value if target_value is not None else low * 1.5)
+                share = min(1.0, max(0.0, 0.85 - 0.1 * offset + rng.uniform(-0.08, 0.08)))
+                chunk.append(
+                    Measurement(
+                        indicator_id=pk,
+                        # The newest periods belong to the current cycle, older ones to
+                        # the earlier cycles.
+                        cycle=max(1, cycle - offset // 3),
+                        period_start=start,
+                        period_end=end,
+                        value=Decimal(f"{low + (high - low) * share:.2f}"),
+                    )
+                )
+            Measurement.objects.bulk_create(chunk, batch_size=self.batch_size)
+            created += len(chunk)
+            self.progress_line(Measurement, existing_count + created, target, started)
+        self.write(
+            "  "
+            + _("%(model)s: %(count)s created in %(seconds).1f s.")
+            % {
+                "model": Measurement._meta.verbose_name_plural,
+                "count": created,
+                "seconds": time.monotonic() - started,
+            }
+        )

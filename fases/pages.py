@@ -1,0 +1,78 @@
+"""The pages that bring every floor together: the dashboard and the alliance page.
+
+They live on the top floor because they show what each floor below holds (members and
+objectives, commitments and measurements, the next step and the evaluation). Views resolve
+the object and the person's access, and hand the template lazy reads (``later``): what the
+page cache already holds is never computed.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from alianzas import access, generations
+from alianzas import selectors as alliance_selectors
+from alianzas.forms import AllianceFilterForm
+from alianzas.views import filtered, filters_key, later
+from fases import selectors
+from fases.services import next_step, transition_options
+from seguimiento import selectors as monitoring_selectors
+
+
+@login_required
+def dashboard(request):
+    form, filters = filtered(request, AllianceFilterForm)
+    visible = access.visible_alliances(request.user)
+    alliances = alliance_selectors.filter_alliances(visible, filters)
+    # The content is cached until one of the alliances the person sees changes (all of
+    # them, not only those filtered in: the list waiting for requirements is not filtered):
+    # a person's own few by id, a national portfolio as a whole. A portfolio's figures are
+    # also counted at most once a minute (selectors.dashboard). Which alliances the person
+    # sees is kept until their roles or their actors' memberships change.
+    ids = generations.person_value(
+        request.user, "dashboard-scope", lambda: alliance_selectors.small_scope_ids(visible)
+    )
+    scope_key = f"{access.visibility_key(request.user)}:{filters_key(filters)}"
+    context = {
+        "nav": "dashboard",
+        "filter_form": form,
+        "content_cache": generations.content_cache(
+            "dashboard", request, ids or (), any_alliance=ids is None
+        ),
+        "figures": later(monitoring_selectors.dashboard, alliances, scope_key=scope_key),
+        "blocked": later(selectors.blocked_alliances, request.user),
+        "can_create": access.can_create_alliance(request.user),
+    }
+    return render(request, "fases/dashboard.html", context)
+
+
+@login_required
+def alliance_detail(request, pk):
+    # The coordinators answer the access check, whether the person manages the alliance
+    # and the page's list of coordinators.
+    alliance = access.get_alliance_or_404(request.user, pk, prefetch=("coordinators",))
+    user = request.user
+    # Everything below the title is cached for this person until the alliance changes
+    # (alianzas.generations); what it needs is read only when it is rendered.
+    context = {
+        "nav": "alliances",
+        "alliance": alliance,
+        "content_cache": generations.content_cache("alliance", request, [alliance.pk]),
+        "can_manage": later(access.can_manage_alliance, user, alliance),
+        "memberships": alliance.memberships.select_related("actor").order_by(
+            "left_on", "joined_on", "pk"
+        ),
+        "objectives": later(monitoring_selectors.objectives_with_indicators, alliance),
+        "commitments": later(monitoring_selectors.commitments_by_actor, alliance, alliance.cycle),
+        "next_step": later(next_step, alliance),
+        "options": later(transition_options, alliance, user),
+        "history": alliance.phase_changes.select_related("user").order_by("-created_at", "-pk"),
+        "represented_actor_ids": later(lambda: set(user.actors.values_list("pk", flat=True))),
+        "reportable_indicator_ids": later(
+            lambda: (
+                access.reportable_indicator_ids(user, alliance)
+                if alliance.accepts_reports
+                else set()
+            )
+        ),
+    }
+    return render(request, "fases/alliance_detail.html", context)

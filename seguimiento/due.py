@@ -1,0 +1,152 @@
+"""When an indicator's value is late: one rule, in the three forms its readers need.
+
+The rule: an indicator with a frequency is late when it has no value for the last of its
+reporting periods that has ended (``last_ended_period``), that period belongs to the
+alliance's current cycle (it ends on or after the day the cycle began,
+``alianzas.cycles.cycle_started_on``; a cycle that begins mid-period still owes that
+period's value, as ``seguimiento.services.reportable_periods`` offers it), and the
+alliance is in ``MONITORING_PHASES`` (Monitoreo and Evaluación). A value counts for the
+period if it was reported for a period starting within it.
+
+- ``late_period``: for one indicator, in Python (the rule as read; a few queries);
+- ``late_q``: as a condition on indicators, for the ORM (the dashboard's stale list, the
+  monitoring pages and the portfolio);
+- ``late_sql``: as SQL for one frequency, for the reminders' ``INSERT … SELECT``.
+
+``tests/test_late_rule.py`` runs the three over generated indicators and dates and
+checks that they pick the same ones.
+"""
+
+import datetime
+import operator
+from functools import reduce
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from alianzas.cycles import cycle_started_on
+from alianzas.lifecycle import MONITORING_PHASES, NEW_CYCLE_TRANSITIONS
+from alianzas.models import Frequency, Indicator, PhaseChange
+from seguimiento.models import Measurement
+from seguimiento.periods import Period, period_containing
+
+
+def last_ended_period(frequency: str, today: datetime.date) -> Period:
+    """The most recent period of ``frequency`` that has ended by ``today``."""
+    current = period_containing(frequency, today)
+    return period_containing(frequency, current.start - datetime.timedelta(days=1))
+
+
+def _end_of(day: datetime.date) -> datetime.datetime:
+    """The first moment after ``day`` in the current time zone: a time stamp is on or
+    before ``day`` (its local date) if and only if it is earlier than this."""
+    following = day + datetime.timedelta(days=1)
+    return datetime.datetime.combine(following, datetime.time(), timezone.get_current_timezone())
+
+
+# --- In Python, for one indicator ----------------------------------------------------
+
+
+def late_period(indicator: Indicator, today: datetime.date) -> Period | None:
+    """The period whose value ``indicator`` still owes on ``today``, or None."""
+    if not indicator.frequency:
+        return None
+    alliance = indicator.objective.alliance
+    if alliance.phase not in MONITORING_PHASES:
+        return None
+    period = last_ended_period(indicator.frequency, today)
+    if period.end < cycle_started_on(alliance):
+        return None
+    measured = Measurement.objects.filter(
+        indicator=indicator, period_start__range=(period.start, period.end)
+    )
+    return None if measured.exists() else period
+
+
+# --- For the ORM: a condition on indicators -------------------------------------------
+
+
+def late_q(today: datetime.date) -> Q:
+    """Indicators late on ``today`` (filter ``Indicator`` rows with it)."""
+    alliance = "objective__alliance"
+    # The changes of phase that began the alliance's current cycle (none in the first).
+    began = PhaseChange.objects.filter(
+        alliance=OuterRef(alliance),
+        cycle=OuterRef(f"{alliance}__cycle"),
+        transition__in=NEW_CYCLE_TRANSITIONS,
+    )
+    later_cycle = Q(**{f"{alliance}__cycle__gt": 1})
+    late = []
+    for frequency in Frequency.values:
+        period = last_ended_period(frequency, today)
+        end = _end_of(period.end)
+        began_by_the_end = later_cycle & Exists(began.filter(created_at__lt=end))
+        started_by_the_end = Q(**{f"{alliance}__start_date__lte": period.end}) | Q(
+            **{f"{alliance}__start_date__isnull": True, f"{alliance}__created_at__lt": end}
+        )
+        in_cycle = began_by_the_end | (~(later_cycle & Exists(began)) & started_by_the_end)
+        measured = Measurement.objects.filter(
+            indicator=OuterRef("pk"), period_start__range=(period.start, period.end)
+        )
+        late.append(Q(frequency=frequency) & in_cycle & ~Exists(measured))
+    return Q(**{f"{alliance}__phase__in": MONITORING_PHASES}) & reduce(operator.or_, late)
+
+
+# --- In SQL, for the reminders ---------------------------------------------------------
+
+
+def placeholders(name: str, values, params: dict) -> str:
+    """``%(name_0)s, %(name_1)s, …`` for an ``IN (…)`` list, binding ``values`` in
+    ``params``; ``NULL`` (which nothing equals) when there are none."""
+    names = [f"{name}_{index}" for index in range(len(values))]
+    params.update(zip(names, (str(value) for value in values), strict=True))
+    return ", ".join(f"%({n})s" for n in names) or "NULL"
+
+
+def late_sql(
+    frequency: str, today: datetime.date, *, indicator: str = "i", alliance: str = "a"
+) -> tuple[str, dict, Period]:
+    """A WHERE condition true for the indicators of ``frequency`` late on ``today``, its
+    parameters (named ``late_…``) and the period they owe.
+
+    ``indicator`` and ``alliance`` are the statement's aliases of the indicator's table and
+    its alliance's. The first day of the current cycle is not computed: a cycle began by a
+    change of phase is in time for the period if the change was made before the end of
+    the period's last day; otherwise the alliance's start date (or the time it was
+    registered) is compared, as ``cycle_started_on`` does.
+    """
+    if not (indicator.isidentifier() and alliance.isidentifier()):
+        raise ValueError("The aliases must be SQL identifiers.")
+    period = last_ended_period(frequency, today)
+    adapt_date = connection.ops.adapt_datefield_value
+    adapt_datetime = connection.ops.adapt_datetimefield_value
+    params = {
+        "late_frequency": str(frequency),
+        "late_period_start": adapt_date(period.start),
+        "late_period_end": adapt_date(period.end),
+        "late_end": adapt_datetime(_end_of(period.end)),
+    }
+    phases = placeholders("late_phase", MONITORING_PHASES, params)
+    transitions = placeholders("late_transition", NEW_CYCLE_TRANSITIONS, params)
+    changes = PhaseChange._meta.db_table
+    measurements = Measurement._meta.db_table
+    # Identifiers only (aliases and Model._meta.db_table); every value is a parameter.
+    sql = f"""
+        {indicator}.frequency = %(late_frequency)s
+        AND {alliance}.phase IN ({phases})
+        AND COALESCE(
+            (SELECT MIN(pc.created_at) FROM {changes} pc
+             WHERE pc.alliance_id = {alliance}.id AND pc.cycle = {alliance}.cycle
+               AND {alliance}.cycle > 1 AND pc.transition IN ({transitions}))
+                < %(late_end)s,
+            {alliance}.start_date <= %(late_period_end)s,
+            {alliance}.created_at < %(late_end)s
+        )
+        AND NOT EXISTS (
+            SELECT 1 FROM {measurements} m
+            WHERE m.indicator_id = {indicator}.id
+              AND m.period_start BETWEEN %(late_period_start)s AND %(late_period_end)s
+        )
+    """  # nosec B608 - identifiers only (checked aliases, db_table names); values bound
+    return sql, params, period

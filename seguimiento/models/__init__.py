@@ -1,0 +1,39 @@
+"""The models of seguimiento, one module per subject; imported from here by every caller."""
+
+from seguimiento.models.record import (
+    OPEN_STATUSES,
+    Commitment,
+    CommitmentKind,
+    CommitmentStatus,
+    CommitmentUpdate,
+    Export,
+    HealthCheck,
+    HealthCheckAnswer,
+    Measurement,
+    MeasurementCorrection,
+)
+from seguimiento.models.reminders import (
+    EmailOptOut,
+    OutgoingMessage,
+    Reminder,
+    ReminderPolicy,
+    ReminderRule,
+)
+
+__all__ = [
+    "OPEN_STATUSES",
+    "Commitment",
+    "CommitmentKind",
+    "CommitmentStatus",
+    "CommitmentUpdate",
+    "EmailOptOut",
+    "Export",
+    "HealthCheck",
+    "HealthCheckAnswer",
+    "Measurement",
+    "MeasurementCorrection",
+    "OutgoingMessage",
+    "Reminder",
+    "ReminderPolicy",
+    "ReminderRule",
+]

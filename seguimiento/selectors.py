@@ -1,0 +1,212 @@
+"""Reads for the pages that show commitments and measurements: each returns what a page
+shows in a fixed number of queries."""
+
+import datetime
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db.models import (
+    Count,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Window,
+)
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from alianzas.lifecycle import Phase
+from alianzas.models import Actor, Alliance, Indicator, Membership, Role
+from alianzas.selectors import count_of, small_scope_ids
+from seguimiento.due import late_q
+from seguimiento.models import OPEN_STATUSES, Commitment, Measurement
+
+logger = logging.getLogger(__name__)
+
+BOARD_COLUMN_SIZE = 8
+ATTENTION_SIZE = 5
+DASHBOARD_CACHE_SECONDS = 60
+
+
+def with_summary(alliances: QuerySet[Alliance]) -> QuerySet[Alliance]:
+    """Annotate what a list row shows: lead actor, members, overdue commitments."""
+    current = Membership.objects.filter(left_on__isnull=True)
+    leader = current.filter(alliance=OuterRef("pk"), role=Role.LEADER).values("actor__name")[:1]
+    overdue = Commitment.objects.filter(status__in=OPEN_STATUSES, due_date__lt=timezone.localdate())
+    return alliances.annotate(
+        lead_actor_name=Subquery(leader),
+        member_count=count_of(current, "alliance"),
+        overdue_count=count_of(overdue, "alliance"),
+    )
+
+
+@dataclass
+class BoardColumn:
+    phase: str
+    label: str
+    count: int
+    alliances: list[Alliance]
+
+
+def board(alliances: QuerySet[Alliance]) -> list[BoardColumn]:
+    """One column per phase: how many alliances it holds and the most recently changed."""
+    counts = dict(alliances.order_by().values_list("phase").annotate(n=Count("pk")))
+    # Rank on the bare rows first and summarise only the few shown: the summary's
+    # subqueries would otherwise run for every alliance in the portfolio.
+    shown = (
+        alliances.annotate(
+            rank=Window(RowNumber(), partition_by=F("phase"), order_by=F("updated_at").desc())
+        )
+        .filter(rank__lte=BOARD_COLUMN_SIZE)
+        .values_list("pk", flat=True)
+    )
+    ranked = with_summary(Alliance.objects.filter(pk__in=list(shown))).order_by(
+        "phase", "-updated_at", "pk"
+    )
+    by_phase: dict[str, list[Alliance]] = {}
+    for alliance in ranked:
+        by_phase.setdefault(alliance.phase, []).append(alliance)
+    return [
+        BoardColumn(phase, label, counts.get(phase, 0), by_phase.get(phase, []))
+        for phase, label in Phase.choices
+    ]
+
+
+def overdue_by_alliance(scope) -> list[dict]:
+    """Alliances with the most overdue commitments first. ``scope``: the alliances (a
+    queryset) or their ids."""
+    return list(
+        Commitment.objects.filter(
+            alliance__in=scope if isinstance(scope, list) else scope.values("pk"),
+            status__in=OPEN_STATUSES,
+            due_date__lt=timezone.localdate(),
+        )
+        .values("alliance_id", "alliance__name")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "alliance__name")[:ATTENTION_SIZE]
+    )
+
+
+@dataclass
+class Dashboard:
+    """The dashboard's figures: the board by phase, overdue commitments and indicators not
+    measured."""
+
+    columns: list[BoardColumn]
+    overdue: list[dict]
+    stale_indicators: list[Indicator]
+    as_of: datetime.datetime | None = None  # set when the figures come from the cache
+
+
+def dashboard(alliances: QuerySet[Alliance], *, scope_key: str) -> Dashboard:
+    """The dashboard's figures for ``alliances``. A person's own alliances (a few dozen)
+    are looked up by id, fresh on every request. A national portfolio (thousands of
+    alliances, hundreds of thousands of commitments) costs scans, so its figures are
+    computed at most once a minute per ``scope_key`` (who sees it and with which filters)
+    and shown with their time."""
+    ids = small_scope_ids(alliances)
+    if ids is not None:
+        return Dashboard(board(alliances), overdue_by_alliance(ids), stale_indicators(ids))
+    key = f"dashboard:{timezone.localdate()}:{scope_key}"
+
+    def compute() -> Dashboard:
+        return Dashboard(
+            board(alliances),
+            overdue_by_alliance(alliances),
+            stale_indicators(alliances),
+            as_of=timezone.now(),
+        )
+
+    try:
+        figures = cache.get(key)
+    except Exception:  # a cache that is down costs time, never the page
+        logger.warning("The cache did not answer; dashboard figures computed.", exc_info=True)
+        return compute()
+    if figures is None:
+        figures = compute()
+        try:
+            cache.set(key, figures, DASHBOARD_CACHE_SECONDS)
+        except Exception:
+            logger.warning("The cache did not keep the dashboard figures.", exc_info=True)
+    return figures
+
+
+def stale_indicators(scope) -> list[Indicator]:
+    """Indicators whose value is late (``seguimiento.due``: the value of the last ended
+    period is missing), the longest unmeasured first. ``scope``: the alliances (a queryset)
+    or their ids."""
+    return list(
+        Indicator.objects.filter(
+            objective__alliance__in=scope if isinstance(scope, list) else scope.values("pk")
+        )
+        .filter(late_q(timezone.localdate()))
+        .annotate(last_period_end=Max("measurements__period_end"))
+        .select_related("objective__alliance")
+        .order_by(F("last_period_end").asc(nulls_first=True), "pk")[:ATTENTION_SIZE]
+    )
+
+
+@dataclass
+class IndicatorRow:
+    indicator: Indicator
+    latest: Measurement | None
+
+    @property
+    def progress(self) -> int | None:
+        """Share of the way from baseline to target covered by the latest value, 0–100."""
+        i = self.indicator
+        if self.latest is None or None in (i.baseline_value, i.target_value):
+            return None
+        span = i.target_value - i.baseline_value
+        if span == 0:
+            return 100 if self.latest.value == i.target_value else 0
+        share = (self.latest.value - i.baseline_value) / span * Decimal(100)
+        return max(0, min(100, int(share)))
+
+
+def objectives_with_indicators(alliance: Alliance) -> list[tuple]:
+    """Each objective with rows of its indicators and their latest measurement."""
+    latest = Measurement.objects.filter(indicator=OuterRef("pk")).order_by("-period_start")
+    indicators = Indicator.objects.select_related("responsible_actor").annotate(
+        latest_id=Subquery(latest.values("pk")[:1])
+    )
+    objectives = list(
+        alliance.objectives.prefetch_related(Prefetch("indicators", queryset=indicators))
+    )
+    latest_ids = [i.latest_id for o in objectives for i in o.indicators.all() if i.latest_id]
+    measurements = Measurement.objects.in_bulk(latest_ids)
+    return [
+        (
+            objective,
+            [IndicatorRow(i, measurements.get(i.latest_id)) for i in objective.indicators.all()],
+        )
+        for objective in objectives
+    ]
+
+
+def commitments_by_actor(alliance: Alliance, cycle: int) -> list[tuple[Actor, list]]:
+    commitments = (
+        alliance.commitments.filter(cycle=cycle)
+        .select_related("actor")
+        .order_by("actor__name", "due_date", "pk")
+    )
+    grouped: dict[int, tuple[Actor, list]] = {}
+    for commitment in commitments:
+        grouped.setdefault(commitment.actor_id, (commitment.actor, []))[1].append(commitment)
+    return list(grouped.values())
+
+
+def represented_alliance_ids(user) -> QuerySet:
+    """The alliances that ``user``'s actors belong (or belonged) to or have a commitment in:
+    everything “My commitments” shows comes from them."""
+    actor_ids = Actor.representatives.through.objects.filter(user=user.pk).values("actor_id")
+    members = Membership.objects.filter(actor__in=actor_ids).order_by()
+    committed = Commitment.objects.filter(actor__in=actor_ids).order_by()
+    return members.values_list("alliance_id", flat=True).union(
+        committed.values_list("alliance_id", flat=True)
+    )
