@@ -71,6 +71,18 @@ class ProgressForm(forms.Form):
     )
 
 
+class CancelCommitmentForm(forms.Form):
+    """Why an open commitment is cancelled (``services.cancel_commitment``)."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept in the commitment's history; its progress so far is kept too."),
+        error_messages={"required": _("Say why the commitment is cancelled.")},
+    )
+
+
 class MeasurementForm(forms.Form):
     """The value of an indicator for one of its periods (``services.report_measurement``)."""
 

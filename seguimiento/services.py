@@ -107,6 +107,40 @@ def log_progress(
     return update
 
 
+def cancel_commitment(*, commitment: Commitment, user, reason: str) -> CommitmentUpdate:
+    """Cancel an open commitment, with its reason, as the last entry of its history.
+
+    The pledge was made to the alliance, so its coordinators decide to drop it (a
+    representative asks them); its progress so far is kept, and the commitment no longer
+    counts towards the cycle's requirements nor falls due.
+    """
+    if not access.can_manage_alliance(user, commitment.alliance):
+        raise CommitmentNotPermitted(_("Only the alliance's coordinators may cancel it."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the commitment is cancelled.")})
+    with transaction.atomic():
+        locked = (
+            Commitment.objects.select_for_update(of=("self",))
+            .select_related("alliance")
+            .get(pk=commitment.pk)
+        )
+        refusal = progress_refusal(locked, locked.alliance)
+        if refusal:
+            raise CommitmentError(refusal)
+        locked.cancel()
+        locked.save(update_fields=["status", "updated_at"])
+        update = CommitmentUpdate.objects.create(
+            commitment=locked,
+            author=user,
+            progress=locked.progress,
+            note=reason,
+            status=locked.status,
+        )
+    commitment.refresh_from_db(fields=["status", "progress", "updated_at"])
+    return update
+
+
 def save_commitment(
     *, user, commitment: Commitment, adjustment: AdjustmentReason | None = None
 ) -> Commitment:

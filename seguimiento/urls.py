@@ -25,6 +25,11 @@ urlpatterns = [
         name="log_progress",
     ),
     path(
+        "alianzas/<int:pk>/compromisos/<int:commitment_pk>/anular/",
+        views.cancel_commitment,
+        name="cancel_commitment",
+    ),
+    path(
         "alianzas/<int:pk>/indicadores/<int:indicator_pk>/",
         views.indicator_history,
         name="indicator_history",

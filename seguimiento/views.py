@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from alianzas import access, generations
@@ -23,7 +24,13 @@ from alianzas.views import (
     submit,
 )
 from seguimiento import selectors, services
-from seguimiento.forms import CommitmentForm, MeasurementForm, MyCommitmentsFilterForm, ProgressForm
+from seguimiento.forms import (
+    CancelCommitmentForm,
+    CommitmentForm,
+    MeasurementForm,
+    MyCommitmentsFilterForm,
+    ProgressForm,
+)
 from seguimiento.models import (
     OPEN_STATUSES,
     Commitment,
@@ -178,6 +185,10 @@ def commitment_detail(request, pk, commitment_pk):
             services.progress_refusal(commitment, alliance) is None
             and access.can_update_commitment(request.user, commitment)
         ),
+        "can_cancel": (
+            services.progress_refusal(commitment, alliance) is None
+            and access.can_manage_alliance(request.user, alliance)
+        ),
     }
     template = (
         "seguimiento/commitment_updates.html" if request.htmx else "seguimiento/commitment.html"
@@ -221,6 +232,39 @@ def log_progress(request, pk, commitment_pk):
         form,
         title=title,
         action=reverse("seguimiento:log_progress", args=[alliance.pk, commitment.pk]),
+        cancel=detail,
+        alliance=alliance,
+    )
+
+
+@login_required
+def cancel_commitment(request, pk, commitment_pk):
+    alliance, commitment = commitment_of(request.user, pk, commitment_pk)
+    if not access.can_manage_alliance(request.user, alliance):
+        raise PermissionDenied
+    detail = reverse("seguimiento:commitment_detail", args=[alliance.pk, commitment.pk])
+    title = _("Cancel “%(commitment)s”") % {
+        "commitment": Truncator(commitment.description).chars(60)
+    }
+    refusal = services.progress_refusal(commitment, alliance)
+    if refusal:
+        return refusal_page(request, title=title, message=refusal, back=detail, alliance=alliance)
+    form = CancelCommitmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        submit(
+            form,
+            services.cancel_commitment,
+            commitment=commitment,
+            user=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+        if not form.errors:
+            return done(request, detail, _("The commitment was cancelled."))
+    return form_page(
+        request,
+        form,
+        title=title,
+        action=reverse("seguimiento:cancel_commitment", args=[alliance.pk, commitment.pk]),
         cancel=detail,
         alliance=alliance,
     )

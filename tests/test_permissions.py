@@ -79,6 +79,8 @@ EXPECTED = {
     "seguimiento:my_commitments": ("get", OPEN_TO_SIGNED_IN),
     "seguimiento:commitment_detail": ("get", ALLIANCE_READERS),
     "seguimiento:log_progress": ("get", ALLIANCE_READERS),
+    # Cancelling a pledge made to the alliance is its coordinators' decision.
+    "seguimiento:cancel_commitment": ("get", ALLIANCE_MANAGERS),
     "seguimiento:indicator_history": ("get", ALLIANCE_READERS),
     "seguimiento:report_measurement": ("get", ALLIANCE_READERS),
     "seguimiento:update_evidence": ("get", ALLIANCE_READERS),
