@@ -34,10 +34,15 @@ run: install
 	$(RUN_BROKER) $(BIN)/celery -A config worker --beat --pool solo --loglevel info & worker=$$!; \
 	$(RUN_BROKER) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# The suite runs on every core (pytest-xdist; TEST_WORKERS=0 runs it in one process), each
+# worker with its own test database; the tests that share Redis run on one worker in turn.
+TEST_WORKERS ?= auto
+
 test: install
 	# Connections are not kept between requests in tests, so no thread (a Celery worker's,
 	# the live server's) holds the test database open when it is dropped.
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CONN_MAX_AGE=0 $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} CONN_MAX_AGE=0 $(BIN)/python -m pytest \
+	  -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -106,3 +111,12 @@ reliability: install
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
+
+# An outside look (docs/reliability.md): bandit over the code, pip-audit over the installed
+# dependencies (it says when its vulnerability source cannot be reached), and wapiti against
+# gunicorn in production mode on 127.0.0.1, signed in as a coordinator and a representative,
+# AUDIT_SECONDS (300) of scanning each. Reports in var/audit/.
+AUDIT_SECONDS ?= 300
+.PHONY: audit
+audit: install
+	BIN=$(BIN) AUDIT_SECONDS=$(AUDIT_SECONDS) tools/audit.sh

@@ -114,11 +114,13 @@ def can_register_actor(user) -> bool:
 
 def can_edit_actor(user, actor) -> bool:
     """Administrators, the actor's own representatives, and the coordinators of an
-    alliance the actor belongs to."""
+    alliance the actor belongs to; and whoever registered it, until it has representatives."""
     if is_administrator(user) or represents(user, actor.pk):
         return True
     if not (user.is_authenticated and user.is_active):
         return False
+    if actor.registered_by_id == user.pk and not actor.representatives.exists():
+        return True
     return actor.memberships.filter(alliance__coordinators=user).exists()
 
 
@@ -191,3 +193,21 @@ def can_answer_health_check(user, alliance: Alliance, actor_id: int | None = Non
     if actor_id is not None:
         memberships = memberships.filter(actor_id=actor_id)
     return memberships.exists()
+
+
+# --- The partnering agreement (fases.agreements) ---------------------------------------
+
+
+def can_draft_agreement(user, alliance: Alliance) -> bool:
+    """Coordinators (and administrators) draft, amend and renew the agreement and record
+    signatures made on paper."""
+    return can_manage_alliance(user, alliance)
+
+
+def signable_actor_ids(user, alliance: Alliance) -> set[int]:
+    """The current member actors of ``alliance`` that ``user`` represents: those the person
+    may sign the agreement for (each representative signs only for their own actor)."""
+    if not (user.is_authenticated and user.is_active):
+        return set()
+    memberships = alliance.memberships.filter(left_on__isnull=True, actor__representatives=user)
+    return set(memberships.values_list("actor_id", flat=True))

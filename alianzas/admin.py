@@ -23,13 +23,18 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from alianzas import admin_language
+from alianzas.admin_language import TranslatedPermissionsMixin
 from alianzas.models import (
     Actor,
     Alliance,
+    ApiToken,
     Indicator,
     Membership,
     Objective,
     PhaseChange,
+    Place,
+    Publication,
     Region,
     Role,
     SustainableDevelopmentGoal,
@@ -139,7 +144,7 @@ class ValidatedTabularInline(admin.TabularInline):
 def linked_list(objects, viewname: str, empty: str = "-"):
     """Links to the admin pages of ``objects``, one a line."""
     links = format_html_join(
-        mark_safe("<br>"),
+        mark_safe("<br>"),  # nosec B308 B703 - a constant tag, no data in it
         '<a href="{}">{}</a>',
         ((reverse(viewname, args=[obj.pk]), str(obj)) for obj in objects),
     )
@@ -159,7 +164,7 @@ def transition_label(name: str) -> str:
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(TranslatedPermissionsMixin, DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (_("Preferences"), {"fields": ("language",)}),
@@ -201,6 +206,30 @@ class UserAdmin(DjangoUserAdmin):
             "admin:alianzas_alliance_change",
             self.get_empty_value_display(),
         )
+
+
+@admin.register(Place)
+class PlaceAdmin(admin.ModelAdmin):
+    """UBIGEO places: loaded from the 2016 GeoJSON, extended here (newer districts)."""
+
+    list_display = ("code", "name", "level", "parent")
+    list_filter = ("level",)
+    search_fields = ("code", "name")
+    autocomplete_fields = ("parent",)
+
+    def save_model(self, request, obj, form, change):
+        obj.full_clean()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Publication)
+class PublicationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who published or withdrew each alliance, and why (``alianzas.publishing``)."""
+
+    list_display = ("alliance", "published", "user", "created_at")
+    list_filter = ("published",)
+    search_fields = ("alliance__name",)
+    list_select_related = ("alliance", "user")
 
 
 @admin.register(Region)
@@ -390,12 +419,12 @@ class AllianceAdmin(ChangeOnlyInlinesMixin, HistoryAdmin):
     list_filter = ("phase", "origin", "regions", "goals")
     search_fields = ("name", "memberships__actor__name", "memberships__actor__acronym")
     date_hierarchy = "start_date"
-    autocomplete_fields = ("coordinators",)
+    autocomplete_fields = ("coordinators", "places")
     filter_horizontal = ("regions", "goals")
-    readonly_fields = ("phase", "cycle", "lead_actor", "created_at", "updated_at")
+    readonly_fields = ("phase", "cycle", "lead_actor", "published", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("name", "problem", "origin")}),
-        (_("Territory and SDGs"), {"fields": ("regions", "goals")}),
+        (_("Territory and SDGs"), {"fields": ("regions", "places", "goals")}),
         (None, {"fields": ("start_date", "end_date", "coordinators")}),
         (_("Lifecycle"), {"fields": ("phase", "cycle", "lead_actor")}),
         (_("Record"), {"fields": ("created_at", "updated_at")}),
@@ -524,3 +553,23 @@ class IndicatorAdmin(HistoryAdmin):
     @admin.display(description=_("alliance"), ordering="objective__alliance__name")
     def alliance(self, indicator):
         return indicator.objective.alliance
+
+
+# The groups' page with permissions in the reader's language; axes' application named.
+admin_language.install()
+
+
+# Invitations and the team's history (read only).
+from alianzas import people_admin  # noqa: E402, F401
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Personal API tokens, read-only: each person creates and revokes their own on their
+    tokens page (``alianzas.tokens``); the secret is never stored, only its hash."""
+
+    list_display = ("name", "user", "scope", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("scope",)
+    list_select_related = ("user",)
+    search_fields = ("name", "prefix", "user__username")
+    fields = ("user", "name", "scope", "prefix", "created_at", "last_used_at", "revoked_at")

@@ -12,3 +12,14 @@ class AlianzasConfig(AppConfig):
         lifecycle.register_permission(access.can_change_phase)
         generations.connect()
         checks.register()
+        # Accent- and case-blind search and sorting on SQLite too (alianzas.search_key).
+        from alianzas import search_key
+
+        search_key.register_sqlite()
+        # People: invitations and the team's history are shown on the alliance page.
+        from alianzas import people_signals
+        from alianzas.models import Invitation, PeopleEvent
+
+        generations.follow(Invitation, "alliance_id")
+        generations.follow(PeopleEvent, "alliance_id")
+        people_signals.connect()

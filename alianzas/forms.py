@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alianzas.adjustments import AdjustmentReason
 from alianzas.criteria import Score
+from alianzas.form_fields import ModelChoiceField, ModelForm, safe_formfield
 from alianzas.lifecycle import Phase
 from alianzas.models import (
     Actor,
@@ -16,6 +17,7 @@ from alianzas.models import (
     Sector,
     SustainableDevelopmentGoal,
 )
+from alianzas.validators import normalise_ruc
 
 
 class DateInput(forms.DateInput):
@@ -25,7 +27,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class AllianceForm(forms.ModelForm):
+class AllianceForm(ModelForm):
     class Meta:
         model = Alliance
         fields = ["name", "problem", "origin", "regions", "goals", "start_date", "end_date"]
@@ -33,18 +35,27 @@ class AllianceForm(forms.ModelForm):
             "problem": forms.Textarea(attrs={"rows": 4}),
             "start_date": DateInput(),
             "end_date": DateInput(),
-            "regions": forms.SelectMultiple(attrs={"size": 8}),
-            "goals": forms.SelectMultiple(attrs={"size": 8}),
+            # Tick boxes, not a multiple select (Ctrl-click): operable by touch and keyboard.
+            "regions": forms.CheckboxSelectMultiple(attrs={"class": "checkbox-group"}),
+            "goals": forms.CheckboxSelectMultiple(attrs={"class": "checkbox-group"}),
+        }
+        help_texts = {
+            "regions": _("Tick every region where the alliance works; none if it is national."),
+            "goals": _("Tick every Sustainable Development Goal the alliance contributes to."),
         }
 
 
-class MembershipForm(forms.ModelForm):
+class MembershipForm(ModelForm):
     """Bring an actor into the alliance with a role."""
 
     class Meta:
         model = Membership
-        fields = ["actor", "role", "joined_on"]
-        widgets = {"joined_on": DateInput()}
+        fields = ["actor", "role", "joined_on", "seeks", "brings"]
+        widgets = {
+            "joined_on": DateInput(),
+            "seeks": forms.Textarea(attrs={"rows": 2}),
+            "brings": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def __init__(self, *args, alliance: Alliance, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,7 +64,7 @@ class MembershipForm(forms.ModelForm):
         self.fields["actor"].queryset = Actor.objects.exclude(pk__in=current)
 
 
-class MembershipEndForm(forms.ModelForm):
+class MembershipEndForm(ModelForm):
     """An actor leaves the alliance: the membership is kept with its leaving date."""
 
     class Meta:
@@ -67,7 +78,7 @@ class MembershipEndForm(forms.ModelForm):
         self.fields["left_on"].required = True
 
 
-class ObjectiveForm(forms.ModelForm):
+class ObjectiveForm(ModelForm):
     class Meta:
         model = Objective
         fields = ["position", "title", "description"]
@@ -80,7 +91,7 @@ class ObjectiveForm(forms.ModelForm):
             self.initial.setdefault("position", alliance.objectives.count() + 1)
 
 
-class IndicatorForm(forms.ModelForm):
+class IndicatorForm(ModelForm):
     class Meta:
         model = Indicator
         fields = [
@@ -108,10 +119,18 @@ def _https_by_default(field, **kwargs):
     """A web address typed without a scheme is taken as https (Django 6's default)."""
     if isinstance(field, models.URLField):
         kwargs["assume_scheme"] = "https"
-    return field.formfield(**kwargs)
+    return safe_formfield(field, **kwargs)
 
 
-class ActorForm(forms.ModelForm):
+class ActorForm(ModelForm):
+    # Longer than a RUC: one pasted with spaces or dots is normalised (clean_ruc), not refused.
+    ruc = forms.CharField(
+        label=_("RUC"),
+        required=False,
+        max_length=20,
+        help_text=_("Taxpayer number (11 digits), if the organisation has one."),
+    )
+
     class Meta:
         model = Actor
         formfield_callback = _https_by_default
@@ -130,17 +149,15 @@ class ActorForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def clean_ruc(self) -> str:
-        return self.cleaned_data["ruc"].strip()
+        return normalise_ruc(self.cleaned_data["ruc"])
 
 
 class AllianceFilterForm(forms.Form):
     """Filters of the dashboard and the alliance list; every field is optional."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    region = forms.ModelChoiceField(
-        label=_("Region"), queryset=Region.objects.all(), required=False
-    )
-    goal = forms.ModelChoiceField(
+    region = ModelChoiceField(label=_("Region"), queryset=Region.objects.all(), required=False)
+    goal = ModelChoiceField(
         label=_("SDG"), queryset=SustainableDevelopmentGoal.objects.all(), required=False
     )
     sector = forms.ChoiceField(
@@ -156,9 +173,7 @@ class ActorFilterForm(forms.Form):
     sector = forms.ChoiceField(
         label=_("Sector"), choices=[("", _("All")), *Sector.choices], required=False
     )
-    region = forms.ModelChoiceField(
-        label=_("Region"), queryset=Region.objects.all(), required=False
-    )
+    region = ModelChoiceField(label=_("Region"), queryset=Region.objects.all(), required=False)
 
 
 class AdjustmentForm(forms.Form):

@@ -48,6 +48,8 @@ from alianzas.models import (
     Membership,
     Objective,
     PhaseChange,
+    Place,
+    Publication,
     Region,
     SustainableDevelopmentGoal,
     User,
@@ -180,6 +182,13 @@ def _cached(token_keys: list[str], key: str, compute, seconds: int):
     value = compute()
     _write(key, tokens, (value,), seconds)  # in a tuple: None is a value too
     return value
+
+
+def portfolio_value(name: str, compute, *, seconds: int = CONTENT_SECONDS):
+    """``compute()``, the same for everyone, cached until any alliance (or everything)
+    changes: for what is built from all alliances at once (the map's geometry aside, the
+    actor network's layout)."""
+    return _cached([EVERYTHING, ANY_ALLIANCE], f"portfolio-value:{name}", compute, seconds)
 
 
 def everything_changed() -> None:
@@ -384,6 +393,7 @@ def connect() -> None:
         (Indicator, "objective.alliance_id"),
         (PhaseChange, "alliance_id"),
         (Adjustment, "alliance_id"),
+        (Publication, "alliance_id"),
     ):
         follow(model, path)
 
@@ -392,7 +402,7 @@ def connect() -> None:
     post_save.connect(_actor_changed, sender=Actor, dispatch_uid="generations:actor")
     pre_delete.connect(_actor_changed, sender=Actor, dispatch_uid="generations:actor:del")
     post_save.connect(_person_saved, sender=User, dispatch_uid="generations:person")
-    for model in (Region, SustainableDevelopmentGoal):
+    for model in (Region, SustainableDevelopmentGoal, Place):
         label = model._meta.label
         post_save.connect(_shared_changed, sender=model, dispatch_uid=f"generations:{label}")
         pre_delete.connect(_shared_changed, sender=model, dispatch_uid=f"generations:{label}:d")
@@ -406,7 +416,7 @@ def connect() -> None:
         sender=Actor.representatives.through,
         dispatch_uid="generations:representatives",
     )
-    for through in (Alliance.regions.through, Alliance.goals.through):
+    for through in (Alliance.regions.through, Alliance.goals.through, Alliance.places.through):
         m2m_changed.connect(
             _alliance_sets_changed, sender=through, dispatch_uid=f"generations:{through}"
         )

@@ -9,10 +9,12 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from alianzas import date_bounds
 from alianzas.generation_queries import FollowedManager
 from alianzas.history import History
 from alianzas.lifecycle import AllianceLifecycle, Phase
-from alianzas.validators import validate_ruc
+from alianzas.search_key import SearchKey
+from alianzas.validators import normalise_ruc, validate_ruc
 
 
 class User(AbstractUser):
@@ -45,12 +47,79 @@ class Region(models.Model):
     name = models.CharField(_("name"), max_length=60, unique=True)
 
     class Meta:
-        ordering = ["name"]
+        # As Spanish readers expect: Áncash after Amazonas, not after Ucayali.
+        ordering = [SearchKey("name").asc(), "name"]
         verbose_name = _("region")
         verbose_name_plural = _("regions")
 
     def __str__(self) -> str:
         return self.name
+
+
+class Place(models.Model):
+    """A UBIGEO place: a department, a province or a district of Peru.
+
+    Loaded from the vendored GeoJSON (``alianzas/data/peru-geojson``, 2016) by migration
+    0010; districts created since then are added by an administrator, so the list is data,
+    not code. The code is hierarchical: a province's first two digits are its department's,
+    a district's first four its province's.
+    """
+
+    class Level(models.TextChoices):
+        DEPARTMENT = "department", _("Department")
+        PROVINCE = "province", _("Province")
+        DISTRICT = "district", _("District")
+
+    CODE_LENGTH = {Level.DEPARTMENT: 2, Level.PROVINCE: 4, Level.DISTRICT: 6}
+    PARENT_LEVEL = {Level.PROVINCE: Level.DEPARTMENT, Level.DISTRICT: Level.PROVINCE}
+
+    code = models.CharField(_("ubigeo code"), max_length=6, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=12, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("part of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+        indexes = [models.Index(fields=["level", "code"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def department_code(self) -> str:
+        return self.code[:2]
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        length = self.CODE_LENGTH.get(self.level)
+        if length and (len(self.code) != length or not self.code.isdigit()):
+            errors["code"] = _("The ubigeo code of a %(level)s has %(length)s digits.") % {
+                "level": self.get_level_display().lower(),
+                "length": length,
+            }
+        parent_level = self.PARENT_LEVEL.get(self.level)
+        if parent_level is None and self.parent_id:
+            errors["parent"] = _("A department is not part of another place.")
+        elif parent_level is not None and not errors:
+            parent = self.parent
+            if parent is None or parent.level != parent_level:
+                errors["parent"] = _("Choose the %(level)s this place is part of.") % {
+                    "level": self.Level(parent_level).label.lower()
+                }
+            elif not self.code.startswith(parent.code):
+                errors["code"] = _("The ubigeo code must begin with its parent's code.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class SustainableDevelopmentGoal(models.Model):
@@ -108,6 +177,16 @@ class Actor(models.Model):
     email = models.EmailField(_("contact e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     address = models.CharField(_("address"), max_length=250, blank=True)
+    # Whoever registered it may edit it until it has representatives (alianzas.access).
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="registered_actors",
+    )
     representatives = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("representatives"),
@@ -136,6 +215,11 @@ class Actor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    def clean_fields(self, exclude=None) -> None:
+        # A RUC pasted with spaces, dots or dashes is read, not refused.
+        self.ruc = normalise_ruc(self.ruc)
+        super().clean_fields(exclude=exclude)
 
 
 class Origin(models.TextChoices):
@@ -168,6 +252,16 @@ class Alliance(AllianceLifecycle):
     regions = models.ManyToManyField(
         Region, verbose_name=_("territory"), blank=True, related_name="alliances"
     )
+    places = models.ManyToManyField(
+        Place,
+        verbose_name=_("places"),
+        blank=True,
+        related_name="alliances",
+        help_text=_("Departments, provinces or districts (UBIGEO) where the alliance works."),
+    )
+    # Published alliances have a public page and are in the open data; set only by
+    # ``alianzas.publishing``, which records each change as a ``Publication`` row.
+    published = models.BooleanField(_("published"), default=False, editable=False)
     goals = models.ManyToManyField(
         SustainableDevelopmentGoal,
         verbose_name=_("SDGs"),
@@ -200,6 +294,16 @@ class Alliance(AllianceLifecycle):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean_fields(self, exclude=None) -> None:
+        # Plausible dates (alianzas.date_bounds): a start in year 9999 or 0001 breaks the
+        # reporting periods computed from it.
+        date_bounds.clean_fields_and_dates(
+            self,
+            super().clean_fields,
+            {"start_date": date_bounds.NEAR, "end_date": date_bounds.FAR},
+            exclude,
+        )
 
     def clean(self) -> None:
         super().clean()
@@ -242,6 +346,13 @@ class Membership(models.Model):
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     joined_on = models.DateField(_("joined on"), default=timezone.localdate)
     left_on = models.DateField(_("left on"), null=True, blank=True)
+    # Interests and expectations: differing visions are the first obstacle the method names.
+    seeks = models.TextField(
+        _("what it seeks"), blank=True, help_text=_("What the actor expects from the alliance.")
+    )
+    brings = models.TextField(
+        _("what it brings"), blank=True, help_text=_("What the actor contributes to the alliance.")
+    )
     history = History()
     objects = FollowedManager()
 
@@ -277,6 +388,15 @@ class Membership(models.Model):
     @property
     def is_active(self) -> bool:
         return self.left_on is None
+
+    def clean_fields(self, exclude=None) -> None:
+        # A leaving date in the future would end the membership at once (alianzas.date_bounds).
+        date_bounds.clean_fields_and_dates(
+            self,
+            super().clean_fields,
+            {"joined_on": date_bounds.NEAR, "left_on": date_bounds.PAST},
+            exclude,
+        )
 
 
 class Objective(models.Model):
@@ -366,6 +486,14 @@ class Indicator(models.Model):
     def has_baseline_and_target(self) -> bool:
         return None not in (self.baseline_value, self.target_value, self.target_date)
 
+    def clean_fields(self, exclude=None) -> None:
+        date_bounds.clean_fields_and_dates(
+            self,
+            super().clean_fields,
+            {"baseline_date": date_bounds.NEAR, "target_date": date_bounds.FAR},
+            exclude,
+        )
+
     def clean(self) -> None:
         super().clean()
         errors = {}
@@ -419,6 +547,11 @@ class PhaseChange(models.Model):
         related_name="phase_changes",
     )
     comment = models.TextField(_("comment"), blank=True)
+    mid_course = models.BooleanField(
+        _("entered mid-course"),
+        default=False,
+        help_text=_("The alliance was already under way and was brought in at this phase."),
+    )
     created_at = models.DateTimeField(_("date"), default=timezone.now)
     objects = FollowedManager()
 
@@ -497,3 +630,82 @@ class Adjustment(models.Model):
         if self.reason == self.Reason.OTHER and self.reason_other:
             return self.reason_other
         return self.get_reason_display()
+
+
+class ApiToken(models.Model):
+    """A personal token for the REST API (``fases.api``): named, scoped and revocable by its
+    owner, who acts through it with exactly their own rights (``alianzas.access``).
+
+    Only the SHA-256 of the token is stored: the token is 256 random bits, so a fast hash is
+    as safe as a slow one and lets every request find its row by an index. The owner sees
+    the token once, when it is created (``alianzas.tokens.create_token``).
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read")
+        READ_WRITE = "read_write", _("Read and write")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("What the token is for, e.g. “ActivityInfo sync”.")
+    )
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices)
+    prefix = models.CharField(_("prefix"), max_length=12, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def allows_writes(self) -> bool:
+        return self.scope == self.Scope.READ_WRITE
+
+
+class Publication(models.Model):
+    """One decision to publish an alliance or to withdraw it: the history of what was public
+    and who decided, read from these rows (``alianzas.publishing``)."""
+
+    alliance = models.ForeignKey(
+        Alliance, verbose_name=_("alliance"), on_delete=models.CASCADE, related_name="publications"
+    )
+    published = models.BooleanField(_("published"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="publications",
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("date"), default=timezone.now)
+    objects = FollowedManager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
+        indexes = [models.Index(fields=["alliance", "-created_at"])]
+
+    def __str__(self) -> str:
+        return str(_("Published") if self.published else _("Withdrawn"))
+
+
+# Invitations and the record of who came and went (alianzas.invitations).
+from alianzas.people_models import Invitation, PeopleEvent  # noqa: E402, F401

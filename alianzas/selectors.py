@@ -5,6 +5,7 @@ what reads the next step, in ``fases.selectors``."""
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from alianzas import places
 from alianzas.models import Actor, Alliance, Membership
 
 # Beyond this many alliances a person's scope is a national portfolio (see
@@ -25,9 +26,8 @@ def filter_alliances(alliances: QuerySet[Alliance], filters: dict) -> QuerySet[A
     if text := (filters.get("q") or "").strip():
         alliances = alliances.filter(Q(name__icontains=text) | Q(problem__icontains=text))
     if region := filters.get("region"):
-        alliances = alliances.filter(
-            Exists(Alliance.regions.through.objects.filter(alliance=OuterRef("pk"), region=region))
-        )
+        # Any place of the department: a district counts in its department (the map's rule).
+        alliances = places.in_department(alliances, region)
     if goal := filters.get("goal"):
         alliances = alliances.filter(
             Exists(

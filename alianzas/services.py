@@ -8,7 +8,7 @@ collect input; the rules are here and on the models.
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from alianzas import access, adjustments
+from alianzas import access, adjustments, places
 from alianzas.adjustments import AdjustmentReason
 from alianzas.models import Actor, Alliance
 from alianzas.refusals import NotPermitted
@@ -22,6 +22,7 @@ def create_alliance(*, user, alliance: Alliance, regions=(), goals=()) -> Allian
         alliance.full_clean()
         alliance.save()
         alliance.regions.set(regions)
+        places.sync_departments(alliance)
         alliance.goals.set(goals)
         alliance.coordinators.add(user)
     return alliance
@@ -34,6 +35,7 @@ def update_alliance(*, user, alliance: Alliance, regions=(), goals=()) -> Allian
         alliance.full_clean()
         alliance.save()
         alliance.regions.set(regions)
+        places.sync_departments(alliance)
         alliance.goals.set(goals)
     return alliance
 
@@ -59,6 +61,8 @@ def save_actor(*, user, actor: Actor) -> Actor:
             _("Only the actor's representatives and its alliances' coordinators may change it.")
         )
     with transaction.atomic():
+        if not actor.pk and user.is_authenticated:
+            actor.registered_by = user  # may edit it until it has representatives
         actor.full_clean()
         actor.save()
     return actor

@@ -32,3 +32,13 @@ def validate_ruc(value: str) -> None:
             code="ruc_check_digit",
             params={"value": value},
         )
+
+
+def normalise_ruc(value: str) -> str:
+    """A RUC as typed or pasted ("20 131 312 955", "20.131.312.955", "20131312955-") with
+    its separators removed; anything else is left for ``validate_ruc`` to explain."""
+    if not value:
+        return value
+    stripped = value.strip()
+    compact = "".join(ch for ch in stripped if ch not in " .-\u00a0\t")
+    return compact if compact.isdigit() else stripped

@@ -37,6 +37,16 @@ def later(function, *args, **kwargs):
     return SimpleLazyObject(lambda: function(*args, **kwargs))
 
 
+def heading_level(request, page_url: str) -> int:
+    """The level of a form's heading: 1 when the form is the page (a whole page, or htmx
+    sending back the form of the page at ``page_url``, as after a validation error), 3 when
+    htmx opened it inside another page. A page keeps its one level-one heading either way."""
+    if not request.htmx:
+        return 1
+    current = urlsplit(request.htmx.current_url or "").path
+    return 1 if current == urlsplit(page_url).path else 3
+
+
 def form_page(
     request, form, *, title: str, action: str, cancel: str, alliance=None, extra_forms=()
 ):
@@ -52,6 +62,7 @@ def form_page(
         "action": action,
         "cancel": cancel,
         "alliance": alliance,
+        "heading_level": heading_level(request, action),
     }
     return render(request, template, context)
 
@@ -208,7 +219,9 @@ def save_part_page(request, alliance, form, *, title, action, anchor, message):
 @login_required
 def member_add(request, pk):
     alliance = access.get_alliance_or_404(request.user, pk, manage=True)
-    form = MembershipForm(request.POST or None, alliance=alliance)
+    # ?actor= preselects an actor: the one offered when registering a duplicate on the spot.
+    initial = {"actor": request.GET.get("actor")} if request.GET.get("actor", "").isdigit() else {}
+    form = MembershipForm(request.POST or None, alliance=alliance, initial=initial)
     return save_part_page(
         request,
         alliance,

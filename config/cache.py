@@ -1,17 +1,16 @@
 """The Redis cache, as a cache the application survives losing.
 
-Django's ``RedisCache`` raises when Redis cannot be reached, and with sessions read
-through the cache (``cached_db``) every signed-in page would then fail while Redis is down.
-Here a failure is a miss: a read finds nothing, a write is skipped, both are logged. That is
-safe because the cache only holds what can be rebuilt: sessions are written through to the
-database, counts are computed again.
+Django's ``RedisCache`` raises when Redis cannot be reached, and every page that reads the
+cache would then fail while Redis is down. Here a failure is a miss: a read finds nothing, a
+write is skipped, both are logged. That is safe because the cache only holds what can be
+rebuilt: counts and page fragments are computed again.
 
 After a failure Redis is left alone for ``RETRY_AFTER`` seconds, so while it is down a
 request does not wait for a connection timeout at every cache call.
 
-What this does not cover: a session changed or ended while Redis was unreachable keeps its
-old copy in Redis if Redis kept its data (it was partitioned off, or restarted with
-persistence), until that copy expires or the session is saved again.
+Sessions are not cached (``SESSION_ENGINE`` is ``db``): a session ended while Redis was
+unreachable kept its old copy in Redis if Redis kept its data (partitioned off, or
+restarted with persistence), and the signed-out person was signed in again.
 """
 
 import logging

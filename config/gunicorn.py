@@ -58,7 +58,7 @@ def when_ready(server):
 # in front (compose's nginx is on the private network). "*" when every peer is a proxy.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "").strip() or "127.0.0.1,::1"
 # Docker's /dev/shm is memory; its /tmp may be a slow overlay file system.
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # nosec B108 - heartbeat files of gunicorn's own workers, not shared data
 
 # Logs use the same formatter as Django's: JSON in production (``LOG_FORMAT``, decided as
 # in config/settings.py), one readable line otherwise. One line per request on stdout;

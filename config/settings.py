@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # unaccent and trigram search on PostgreSQL (alianzas.search_key, seguimiento.search).
+    "django.contrib.postgres",
     # Form widgets render with the project's templates (templates/django/forms/).
     "django.forms",
     "django_htmx",
@@ -78,6 +80,10 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "simple_history",
+    # The REST API (fases/api/) and its OpenAPI schema, Swagger UI and Redoc (no CDN).
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "alianzas",
     "fases",
     "seguimiento",
@@ -99,6 +105,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # The same Spanish "not found" page for a missing alliance and a hidden one, also under
+    # DEBUG=True (config/not_found.py).
+    "config.not_found.NotFoundPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Records who made each change in the history (django-simple-history).
@@ -179,6 +188,8 @@ LOGIN_REDIRECT_URL = "fases:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 # Password-reset links stay valid for one day.
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+# Invitations to join an alliance (alianzas.invitations): days their link stays valid.
+INVITATION_DAYS = int(env("INVITATION_DAYS", "7"))
 
 # --- Language and time ----------------------------------------------------
 LANGUAGE_CODE = "es-pe"
@@ -187,6 +198,11 @@ LANGUAGES = [
     ("en", _("English")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Peru writes S/ 250,000.00 (config/formats/es_PE). Grouping is asked where an amount is
+# shown (floatformat:"2g", the ``soles`` filter), not for every number: ids in anchors and
+# years must not become "1,234".
+FORMAT_MODULE_PATH = ["config.formats"]
+USE_THOUSAND_SEPARATOR = False
 TIME_ZONE = "America/Lima"
 USE_I18N = True
 USE_TZ = True
@@ -238,17 +254,17 @@ STORAGES = {
 }
 
 # --- Cache and sessions ----------------------------------------------------
-# A shared cache lets any replica answer any request. Sessions are then cached_db: read
-# from the cache, written through to the database, so a flushed or restarted cache signs
-# nobody out. Without one, sessions are read from the database, and the cache is kept in
-# files under var/ when a broker means a worker writes beside the web server (`make run`),
-# else in the memory of the one process (the embedded default, the test suite).
+# A shared cache lets any replica answer any request. Sessions are always in the database
+# (one query by primary key a request): a session cached in Redis outlived a sign-out made
+# while Redis was unreachable (tests/test_faults.py), and signing out must always end it.
+# The cache is kept in files under var/ when a broker means a worker writes beside the web
+# server (`make run`), else in the memory of the one process (the embedded default, tests).
 CACHE_URL = env("CACHE_URL") or env("REDIS_URL")
 if CACHE_URL:
     CACHES = {
         "default": {
             # Django's RedisCache, with Redis down read as a miss instead of an error, so
-            # pages (and sessions, through cached_db) keep working without it.
+            # pages keep working without it.
             "BACKEND": "config.cache.TolerantRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "alianzas",
@@ -256,7 +272,7 @@ if CACHE_URL:
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 elif env("CELERY_BROKER_URL") and not PRODUCTION:
     # The worker's reminder sweep renews the notices' generation for the web server's
     # header: both processes must read and write the same cache, and files need no server.
@@ -348,6 +364,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
+# No script reads these cookies: htmx sends the CSRF token taken from the page (base.html
+# hx-headers, the admin's forms carry it as a field), and the language is chosen by a form.
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # Cookies are not sent on cross-site subrequests (a second line of defence beside CSRF tokens).
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 
@@ -401,6 +422,58 @@ CONTENT_SECURITY_POLICY = {
 # and the state machine of phases and commitment statuses.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
+# --- REST API (fases/api/) ---------------------------------------------------
+# The session (with its CSRF check) and personal tokens (alianzas.tokens), each acting with
+# the person's own rights; pages of 50, stable ordering; anonymous and signed-in callers
+# throttled separately (the rates are per address and per person, in the cache).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "fases.api.authentication.PersonalTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["fases.api.permissions.TokenScope"],
+    "DEFAULT_PAGINATION_CLASS": "fases.api.pagination.Pagination",
+    "DEFAULT_FILTER_BACKENDS": [],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "fases.api.throttling.AnonymousThrottle",
+        "fases.api.throttling.PersonThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", "60/minute"),
+        "user": env("API_THROTTLE_USER", "1200/minute"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Alianzas Multiactor API",
+    "DESCRIPTION": (
+        "Read the alliances, actors, objectives, indicators, measurements, commitments, "
+        "phase history and evaluations a person may see, and log commitment progress and "
+        "indicator values. Authenticate with a personal token (Authorization: Token alz_…), "
+        "created at /cuenta/tokens/."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Phases are one choice set wherever they appear (alliance, phase change: from and to).
+    "ENUM_NAME_OVERRIDES": {
+        "PhaseEnum": "alianzas.lifecycle.Phase.choices",
+        "CommitmentStatusEnum": "seguimiento.models.CommitmentStatus.choices",
+        "ActionPointStatusEnum": "fases.models.ActionPoint.Status",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "fases.api.schema.add_error_responses",
+    ],
+}
+
 # --- Logging ----------------------------------------------------------------
 # One JSON object per line in production, for a log collector (config/logs.py); readable
 # lines in development. gunicorn (config/gunicorn.py) and Celery (config/celery.py) log
@@ -429,3 +502,13 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Open data and IATI (fases/public, fases/iati.py) -------------------------------------
+# The organisation that publishes the IATI file: its IATI organisation identifier (for a
+# Peruvian body, PE-RUC-<its RUC>), name and IATI organisation type (10 = government).
+IATI_REPORTING_ORG_REF = env("IATI_REPORTING_ORG_REF", "PE-RUC-00000000000")
+IATI_REPORTING_ORG_NAME = env("IATI_REPORTING_ORG_NAME", "Alianzas Multiactor")
+IATI_REPORTING_ORG_TYPE = env("IATI_REPORTING_ORG_TYPE", "10")
+# Anonymous requests to the public pages and open data: at most this many per address and
+# minute (fases.public.throttle).
+PUBLIC_REQUESTS_PER_MINUTE = int(env("PUBLIC_REQUESTS_PER_MINUTE", "120"))

@@ -274,3 +274,11 @@ class AdjustmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "created_at",
     )
     readonly_fields = fields
+
+
+# The partnering agreement (fases/agreement_admin.py).
+import fases.agreement_admin  # noqa: E402, F401
+
+# The committee, meetings, action points, risks and calendar feeds.
+from fases import governance_admin  # noqa: E402, F401
+

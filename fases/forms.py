@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from alianzas.criteria import CONDITIONS_FOR_SUCCESS, EVALUATION_CRITERIA
+from alianzas.form_fields import ModelForm
 from alianzas.forms import score_field
 from fases.models import Evaluation
 
@@ -16,7 +17,7 @@ class PhaseChangeForm(forms.Form):
     )
 
 
-class EvaluationForm(forms.ModelForm):
+class EvaluationForm(ModelForm):
     """The evaluation of a cycle: decision, findings, lessons, and every criterion rated.
 
     Each criterion has two fields: its score (named after the criterion) and a note

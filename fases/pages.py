@@ -8,14 +8,16 @@ page cache already holds is never computed.
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 
 from alianzas import access, generations
 from alianzas import selectors as alliance_selectors
 from alianzas.forms import AllianceFilterForm
 from alianzas.views import filtered, filters_key, later
-from fases import selectors
+from fases import governance, selectors
 from fases.services import next_step, transition_options
 from seguimiento import selectors as monitoring_selectors
+from seguimiento.services import open_for_reports
 
 
 @login_required
@@ -53,6 +55,8 @@ def alliance_detail(request, pk):
     user = request.user
     # Everything below the title is cached for this person until the alliance changes
     # (alianzas.generations); what it needs is read only when it is rendered.
+    # The checklist and the buttons share the next step's requirements: checked once.
+    step = later(next_step, alliance)
     context = {
         "nav": "alliances",
         "alliance": alliance,
@@ -63,16 +67,20 @@ def alliance_detail(request, pk):
         ),
         "objectives": later(monitoring_selectors.objectives_with_indicators, alliance),
         "commitments": later(monitoring_selectors.commitments_by_actor, alliance, alliance.cycle),
-        "next_step": later(next_step, alliance),
-        "options": later(transition_options, alliance, user),
+        "next_step": step,
+        "options": later(lambda: transition_options(alliance, user, step=step)),
         "history": alliance.phase_changes.select_related("user").order_by("-created_at", "-pk"),
         "represented_actor_ids": later(lambda: set(user.actors.values_list("pk", flat=True))),
+        # The committee's open action points and the counts of meetings and risks: two queries.
+        "governance": later(governance.alliance_summary, alliance),
         "reportable_indicator_ids": later(
             lambda: (
-                access.reportable_indicator_ids(user, alliance)
+                open_for_reports(access.reportable_indicator_ids(user, alliance), alliance)
                 if alliance.accepts_reports
                 else set()
             )
         ),
+        # A start date still to come holds every reporting period back: the page says so.
+        "starts_later": bool(alliance.start_date and alliance.start_date > timezone.localdate()),
     }
     return render(request, "fases/alliance_detail.html", context)

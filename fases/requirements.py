@@ -11,12 +11,14 @@ all read its answer.
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from alianzas.models import Indicator, Role
-from fases.models import Evaluation, current_evaluation
+from fases.models import Evaluation, agreement_of, current_agreement, current_evaluation
 from seguimiento.models import CommitmentStatus
+from seguimiento.services import first_period_opening
 
 
 class Section:
@@ -29,6 +31,7 @@ class Section:
     INDICATOR = "indicator"
     ACTOR_COMMITMENTS = "commitments-actor"
     EVALUATION = "evaluation"
+    AGREEMENT = "agreement"
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,11 @@ TITLES = {
             gettext_lazy("Every objective has an indicator with baseline, target and date"),
         ),
         ("actor_commitment", gettext_lazy("Every member has a commitment in this cycle")),
+        ("agreement", gettext_lazy("The partnering agreement of this cycle is drafted")),
+        (
+            "agreement_signature",
+            gettext_lazy("Every member signed the partnering agreement in force"),
+        ),
     ],
     "start_monitoring": [
         ("indicator", gettext_lazy("The alliance has indicators")),
@@ -72,7 +80,14 @@ TITLES = {
         ("indicator", gettext_lazy("The alliance has indicators")),
         ("indicator_measurement", gettext_lazy("Every indicator was measured in this cycle")),
     ],
-    "continue_cycle": _DECISION_TITLES,
+    "continue_cycle": [
+        *_DECISION_TITLES,
+        ("next_agreement", gettext_lazy("The next cycle's agreement is drafted or renewed")),
+        (
+            "next_agreement_signature",
+            gettext_lazy("Every member signed the next cycle's agreement"),
+        ),
+    ],
     "reformulate": _DECISION_TITLES,
     "close": _DECISION_TITLES,
 }
@@ -80,7 +95,12 @@ TITLES = {
 
 # Requirements that hold trivially while another is unmet ("every objective…" with no
 # objective) are not shown as met until that one is.
-_ONLY_AFTER = {"objective_indicator": "objective", "actor_commitment": "min_members"}
+_ONLY_AFTER = {
+    "objective_indicator": "objective",
+    "actor_commitment": "min_members",
+    "agreement_signature": "agreement",
+    "next_agreement_signature": "next_agreement",
+}
 
 
 def requirement_titles(transition_name: str, exclude: set[str]) -> list[str]:
@@ -160,33 +180,88 @@ def _start_implementation(alliance) -> list[Requirement]:
                 )
             )
 
+    unmet.extend(_actor_commitments(alliance, memberships))
+    unmet += _agreement_signed(alliance, current_agreement(alliance), memberships)
+    return unmet
+
+
+def _agreement_signed(alliance, agreement, memberships, *, next_cycle: bool = False):
+    """The agreement of the cycle (or of the next one) is drafted, and its version in force
+    is signed by every current member: each one that has not signed is named."""
+    cycle = alliance.cycle + 1 if next_cycle else alliance.cycle
+    prefix = "next_agreement" if next_cycle else "agreement"
+    if agreement is None or agreement.in_force is None:
+        message = (
+            _(
+                "The partnering agreement of cycle %(cycle)s has not been drafted, nor the "
+                "agreement of cycle %(previous)s renewed."
+            )
+            % {"cycle": cycle, "previous": alliance.cycle}
+            if next_cycle
+            else _("The partnering agreement of cycle %(cycle)s has not been drafted.")
+            % {"cycle": cycle}
+        )
+        return [Requirement(prefix, message, Section.AGREEMENT)]
+    return [
+        Requirement(
+            f"{prefix}_signature",
+            _(
+                "%(actor)s has not signed the partnering agreement of cycle %(cycle)s "
+                "(version %(version)s)."
+            )
+            % {"actor": membership.actor, "cycle": cycle, "version": agreement.in_force.number},
+            Section.AGREEMENT,
+            membership.actor_id,
+        )
+        for membership in memberships
+        if membership.actor_id not in agreement.signed_actor_ids
+    ]
+
+
+def _continue_cycle(alliance) -> list[Requirement]:
+    unmet = _decided("continue")(alliance)
+    next_agreement = alliance.remembered(
+        "next_agreement", lambda: agreement_of(alliance, alliance.cycle + 1)
+    )
+    return unmet + _agreement_signed(
+        alliance, next_agreement, _active_memberships(alliance), next_cycle=True
+    )
+
+
+def _actor_commitments(alliance, memberships=None) -> list[Requirement]:
+    """Each current member's commitment in the current cycle: asked before implementation
+    starts, and in every cycle again before monitoring starts and before the cycle is
+    continued (a new cycle's commitments are carried over or made anew)."""
+    if memberships is None:
+        memberships = _active_memberships(alliance)
     committed_actor_ids = set(
         alliance.commitments.filter(cycle=alliance.cycle)
         .exclude(status=CommitmentStatus.CANCELLED)
         .values_list("actor_id", flat=True)
     )
-    for membership in memberships:
-        if membership.actor_id not in committed_actor_ids:
-            unmet.append(
-                Requirement(
-                    "actor_commitment",
-                    _("%(actor)s has no commitment in this cycle yet.")
-                    % {"actor": membership.actor},
-                    Section.ACTOR_COMMITMENTS,
-                    membership.actor_id,
-                )
-            )
-    return unmet
+    return [
+        Requirement(
+            "actor_commitment",
+            _("%(actor)s has no commitment in this cycle yet.") % {"actor": membership.actor},
+            Section.ACTOR_COMMITMENTS,
+            membership.actor_id,
+        )
+        for membership in memberships
+        if membership.actor_id not in committed_actor_ids
+    ]
 
 
 def _start_monitoring(alliance) -> list[Requirement]:
-    member_actor_ids = {m.actor_id for m in _active_memberships(alliance)}
+    memberships = _active_memberships(alliance)
+    member_actor_ids = {m.actor_id for m in memberships}
     indicators = list(_indicators(alliance))
+    commitments = _actor_commitments(alliance, memberships)
     if not indicators:
         return [
             Requirement(
                 "indicator", _("The alliance has no indicators to monitor."), Section.INDICATORS
-            )
+            ),
+            *commitments,
         ]
     unmet = []
     for indicator in indicators:
@@ -210,6 +285,7 @@ def _start_monitoring(alliance) -> list[Requirement]:
                     indicator.pk,
                 )
             )
+    unmet.extend(commitments)
     return unmet
 
 
@@ -228,14 +304,31 @@ def _start_evaluation(alliance) -> list[Requirement]:
     return [
         Requirement(
             "indicator_measurement",
-            _("The indicator “%(name)s” has no measurement in cycle %(cycle)s.")
-            % {"name": indicator.name, "cycle": alliance.cycle},
+            _not_measured(indicator, alliance),
             Section.INDICATOR,
             indicator.pk,
         )
         for indicator in indicators
         if not indicator.measured
     ]
+
+
+def _not_measured(indicator, alliance) -> str:
+    """The checklist's line for an indicator without a value: when no period is open yet
+    (the alliance starts later), it says which period opens and when, so that nobody waits
+    on a value that cannot be reported."""
+    message = _("The indicator “%(name)s” has no measurement in cycle %(cycle)s.") % {
+        "name": indicator.name,
+        "cycle": alliance.cycle,
+    }
+    opening = first_period_opening(indicator, alliance)
+    if opening is None:
+        return message
+    return _("%(message)s Its first reporting period, “%(period)s”, opens on %(date)s.") % {
+        "message": message,
+        "period": opening.label,
+        "date": date_format(opening.start),
+    }
 
 
 def _decided(decision: str):
@@ -272,7 +365,23 @@ _CHECKS = {
     "start_implementation": _start_implementation,
     "start_monitoring": _start_monitoring,
     "start_evaluation": _start_evaluation,
-    "continue_cycle": _decided("continue"),
+    "continue_cycle": _continue_cycle,
     "reformulate": _decided("reformulate"),
     "close": _decided("close"),
 }
+
+
+# Each cycle's implementation needs every member's commitment for that cycle (in a new
+# cycle, carried over or made anew: ``seguimiento.carry_over``). Asked before monitoring
+# starts (above) and before a cycle is continued, next to what the decision needs.
+_continue_without_commitments = _CHECKS["continue_cycle"]
+_CHECKS["continue_cycle"] = lambda alliance: [
+    *_continue_without_commitments(alliance),
+    *_actor_commitments(alliance),
+]
+_COMMITMENT_TITLE = (
+    "actor_commitment",
+    gettext_lazy("Every member has a commitment in this cycle"),
+)
+TITLES["start_monitoring"] = [*TITLES["start_monitoring"], _COMMITMENT_TITLE]
+TITLES["continue_cycle"] = [*TITLES["continue_cycle"], _COMMITMENT_TITLE]

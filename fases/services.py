@@ -12,6 +12,7 @@ from alianzas.criteria import EVALUATION_CRITERIA, parse_score
 from alianzas.lifecycle import DECIDED, FORWARD, TRANSITION_NAMES, Phase
 from alianzas.models import Alliance, PhaseChange
 from alianzas.refusals import NotPermitted, Refused
+from fases import risks
 from fases.models import Evaluation, EvaluationRating, current_evaluation
 from fases.requirements import Requirement, requirement_titles, unmet_requirements
 
@@ -30,6 +31,15 @@ class PhaseChangeError(Refused):
 
 class PhaseChangeNotPermitted(PhaseChangeError, NotPermitted):
     pass
+
+
+class UnreviewedRiskError(PhaseChangeError):
+    """The evaluation is refused while a high risk or conflict has not been reviewed in
+    the cycle (``fases.risks.unreviewed_high_risks``), each named."""
+
+    @property
+    def messages(self) -> list[str]:
+        return [self.message]
 
 
 @dataclass(frozen=True)
@@ -59,10 +69,32 @@ class NextStep:
     met: list[str]
 
 
+RECORD_EVALUATION = "record_evaluation"
+"""The next step in Evaluación until the evaluation is recorded: not a change of phase."""
+
+
 def next_step(alliance: Alliance) -> NextStep | None:
     if alliance.phase == Phase.EVALUATION:
         evaluation = current_evaluation(alliance)
-        name = DECIDED[evaluation.decision] if evaluation else "continue_cycle"
+        if evaluation is None:
+            # Until the evaluation decides, no way out of Evaluación is the next step (the
+            # page said "Next step: Continue" and "the evaluation decided this" before it
+            # had): recording the evaluation is.
+            return NextStep(
+                name=RECORD_EVALUATION,
+                label=_("Record the evaluation"),
+                target=Phase.EVALUATION,
+                unmet=[
+                    requirement
+                    for requirement in unmet_requirements(alliance, "continue_cycle")
+                    if requirement.code == "evaluation"
+                ]
+                # The high risks and conflicts not reviewed in this cycle hold it back
+                # (record_evaluation refuses): named here too, before anyone tries.
+                + risks.unreviewed_high_risks(alliance),
+                met=[],
+            )
+        name = DECIDED[evaluation.decision]
     else:
         name = FORWARD.get(alliance.phase)
     if name is None:
@@ -93,15 +125,24 @@ def next_step_notes(alliance) -> list[str]:
     return notes
 
 
-def transition_options(alliance: Alliance, user) -> list[TransitionOption]:
+def transition_options(
+    alliance: Alliance, user, *, step: NextStep | None = None
+) -> list[TransitionOption]:
     """The transitions out of the alliance's current phase that ``user`` may take,
-    each with what it still lacks (an empty list when it can be taken now)."""
+    each with what it still lacks (an empty list when it can be taken now). ``step``: the
+    alliance's ``next_step`` when the caller has it, whose requirements are then not
+    checked a second time (the alliance page shows both)."""
     if not access.can_change_phase(user, alliance):
         return []
+    known = {step.name: step.unmet} if step else {}
     options = []
     for name in TRANSITION_NAMES:
         meta = alliance.phase_transition(name)
         if meta is None:
+            continue
+        if name == "close_early" and alliance.phase == Phase.EVALUATION:
+            # In Evaluación the evaluation decides whether the alliance closes: one way to
+            # close is offered there, the decided one ("close").
             continue
         options.append(
             TransitionOption(
@@ -110,13 +151,15 @@ def transition_options(alliance: Alliance, user) -> list[TransitionOption]:
                 target=meta.target,
                 reason_required=meta.custom.get("reason_required", False),
                 new_cycle=meta.custom.get("new_cycle", False),
-                unmet=unmet_requirements(alliance, name),
+                unmet=known[name] if name in known else unmet_requirements(alliance, name),
             )
         )
     return options
 
 
-def change_phase(*, alliance: Alliance, transition: str, user, comment: str = "") -> PhaseChange:
+def change_phase(
+    *, alliance: Alliance, transition: str, user, comment: str = "", mid_course: bool = False
+) -> PhaseChange:
     """Take ``transition`` on ``alliance`` for ``user`` and record it.
 
     The alliance row is locked for the whole change, so of two concurrent
@@ -157,6 +200,7 @@ def change_phase(*, alliance: Alliance, transition: str, user, comment: str = ""
             cycle=locked.cycle,
             user=user if user.is_authenticated else None,
             comment=comment,
+            mid_course=mid_course,
         )
     alliance.refresh_from_db(fields=["phase", "cycle", "updated_at"])
     return change
@@ -211,6 +255,21 @@ def record_evaluation(
             errors.setdefault(key, []).append(message)
         if errors:
             raise ValidationError(errors)
+        unreviewed = risks.unreviewed_high_risks(locked)
+        if unreviewed:
+            # One message naming each item: the form shows a refusal as one error.
+            raise UnreviewedRiskError(
+                " ".join(
+                    [
+                        _(
+                            "The evaluation cannot be recorded while a high-rated risk or "
+                            "conflict has not been reviewed in this cycle."
+                        ),
+                        *(requirement.message for requirement in unreviewed),
+                    ]
+                ),
+                unreviewed,
+            )
 
         evaluation.save()
         # A correction replaces the ratings: the evaluation is one judgement, not a log.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fases import pages, views
+from fases import agreement_urls, governance_urls, national_urls, pages, views
 
 app_name = "fases"
 
@@ -15,3 +15,12 @@ urlpatterns = [
         name="evaluation_detail",
     ),
 ]
+
+# Governance, risks and calendars (fases/governance_urls.py).
+urlpatterns += governance_urls.urlpatterns
+
+# The partnering agreement and alliances already under way (fases/agreement_urls.py).
+urlpatterns += agreement_urls.urlpatterns
+
+# The national view: the map, the actor network and publishing (fases/national_urls.py).
+urlpatterns += national_urls.urlpatterns

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_POST
 
 from alianzas import access
 from alianzas.lifecycle import Phase
-from alianzas.views import alliance_url, done, submit
-from fases import services
+from alianzas.views import alliance_url, done, later, submit
+from fases import risks, services
 from fases.forms import EvaluationForm, PhaseChangeForm
 from fases.services import next_step
 from fases.templatetags.evaluation import rating_chart
@@ -83,6 +83,10 @@ def record_evaluation(request, pk):
         "title": _("Evaluation of cycle %(cycle)s") % {"cycle": alliance.cycle},
         "action": reverse("fases:record_evaluation", args=[alliance.pk]),
         "cancel": alliance_url(alliance, "evaluation"),
+        # The register's open items, and the high ones not reviewed in this cycle (which
+        # refuse the evaluation): shown before anyone tries.
+        "open_risks": later(risks.open_items, alliance),
+        "unreviewed_risks": later(risks.unreviewed_high_risks, alliance),
     }
     template = (
         "fases/evaluation_form_fragment.html" if request.htmx else "fases/evaluation_form.html"

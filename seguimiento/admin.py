@@ -365,3 +365,42 @@ class EmailOptOutAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     search_fields = ("user__username", "user__email")
     autocomplete_fields = ("user",)
+
+
+# --- Spreadsheet imports (seguimiento.imports): the record of each one, read only ----------
+
+from seguimiento.models import Import  # noqa: E402
+
+
+@admin.register(Import)
+class ImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "file_name",
+        "alliance",
+        "kind",
+        "status",
+        "total_rows",
+        "new_rows",
+        "requested_by",
+    )
+    list_filter = ("kind", "status")
+    list_select_related = ("alliance", "requested_by")
+    search_fields = ("file_name", "alliance__name", "requested_by__username")
+    fields = (
+        "alliance",
+        "kind",
+        "requested_by",
+        "file_name",
+        "file",
+        "status",
+        "progress",
+        "total_rows",
+        "new_rows",
+        "unchanged_rows",
+        "problems",
+        "error",
+        "created_at",
+        "finished_at",
+    )
+    readonly_fields = fields

@@ -23,6 +23,11 @@ class SeguimientoConfig(AppConfig):
         ):
             generations.follow(model, path)
         generations.follow_person(models.Reminder, "recipient_id")
+        # Invitations (alianzas.invitations) are e-mailed through this floor's outbox.
+        from alianzas import invitations
+        from seguimiento.reminders import invitation_mail
+
+        invitations.register_mailer(invitation_mail.store_invitation)
         adjustments.track(
             models.Commitment,
             adjustments.Subject.COMMITMENT,

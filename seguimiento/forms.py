@@ -3,12 +3,13 @@ import datetime
 from django import forms
 from django.db.models import Exists, OuterRef
 from django.template.defaultfilters import filesizeformat
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from alianzas.criteria import CONDITIONS_FOR_SUCCESS, HEALTH_QUESTIONS
+from alianzas.form_fields import ModelChoiceField, ModelForm
 from alianzas.forms import DateInput, score_field
 from alianzas.models import Actor, Alliance, Membership
 from seguimiento.evidence import ALLOWED_DESCRIPTION, MAX_EVIDENCE_BYTES
@@ -25,7 +26,7 @@ def _evidence_help() -> str:
 EVIDENCE_HELP = lazy(_evidence_help, str)()
 
 
-class CommitmentForm(forms.ModelForm):
+class CommitmentForm(ModelForm):
     class Meta:
         model = Commitment
         fields = ["actor", "description", "kind", "value_pen", "due_date"]
@@ -83,10 +84,37 @@ class CancelCommitmentForm(forms.Form):
     )
 
 
+class PeriodChoiceField(forms.TypedChoiceField):
+    """The period of a value: one of those offered; any other is refused with the reason
+    (not started yet, or outside the periods open for reports), not "not a valid choice"."""
+
+    def validate(self, value):
+        if value in self.empty_values or self.valid_value(value):
+            return super().validate(value)
+        try:
+            day = datetime.date.fromisoformat(str(value)[:10])
+        except ValueError:
+            day = None
+        offered = sorted(key for key, _label in self.choices)
+        if day is not None and offered and day.isoformat() > offered[-1]:
+            message = gettext(
+                "The period starting on %(date)s has not started yet, so it has no value to "
+                "report: it can be reported once it starts."
+            ) % {"date": date_format(day)}
+        elif day is not None and offered:
+            message = gettext(
+                "Values can be reported only for the periods listed: those of the current "
+                "cycle that have started, from %(first)s."
+            ) % {"first": date_format(datetime.date.fromisoformat(offered[0]))}
+        else:
+            message = gettext("Choose one of the periods listed.")
+        raise forms.ValidationError(message, code="invalid_choice")
+
+
 class MeasurementForm(forms.Form):
     """The value of an indicator for one of its periods (``services.report_measurement``)."""
 
-    period_start = forms.TypedChoiceField(
+    period_start = PeriodChoiceField(
         label=_("Period"),
         coerce=datetime.date.fromisoformat,
         help_text=_("Reporting again for a period corrects its value; the earlier one is kept."),
@@ -127,7 +155,7 @@ class MeasurementForm(forms.Form):
 class MyCommitmentsFilterForm(forms.Form):
     """Filters of “My commitments”: only the alliances of the person's own actors."""
 
-    alliance = forms.ModelChoiceField(
+    alliance = ModelChoiceField(
         label=_("Alliance"), queryset=Alliance.objects.none(), required=False
     )
     status = forms.ChoiceField(
@@ -151,7 +179,7 @@ class HealthCheckForm(forms.Form):
     answers (the first unless another is chosen).
     """
 
-    actor = forms.ModelChoiceField(
+    actor = ModelChoiceField(
         label=_("On behalf of"),
         queryset=None,
         empty_label=None,

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from alianzas import access
 from alianzas.lifecycle import Phase
-from alianzas.views import alliance_url, done, submit
+from alianzas.views import alliance_url, done, heading_level, submit
 from seguimiento import partnership_health as health
 from seguimiento.forms import HealthCheckForm
 from seguimiento.models import HealthCheck
@@ -69,6 +69,7 @@ def health_check(request, pk):
         "action": reverse("seguimiento:health_check", args=[alliance.pk]),
         "cancel": alliance_url(alliance, "health"),
     }
+    context["heading_level"] = heading_level(request, context["action"])
     template = (
         "seguimiento/health_check_fragment.html"
         if request.htmx

@@ -450,6 +450,16 @@ class AllianceMonitoring:
     late_indicators: list[LateIndicator]
     exports: list[Export] = field(default_factory=list)
 
+    @property
+    def unmeasured(self) -> list[Indicator]:
+        """Indicators with no value in the cycle shown. They are not late while none of
+        their periods has ended, but the page must not say they have their last value."""
+        return [
+            chart.indicator
+            for chart in self.charts
+            if not any(m.cycle == self.cycle for m in chart.measurements)
+        ]
+
 
 def alliance_monitoring(
     alliance: Alliance, cycle: int, *, user=None, today: datetime.date | None = None

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from alianzas import access, generations, selectors
 from alianzas.forms import AllianceFilterForm
 from alianzas.views import filtered, later, paginate
-from seguimiento import exports, monitoring, tasks
+from seguimiento import exports, monitoring, panels, tasks
 from seguimiento.models import Export
 
 TEMPLATES = "seguimiento/monitoring/"
@@ -54,6 +54,10 @@ def alliance_monitoring(request, pk):
         "content_cache": generations.content_cache("monitoring", request, [alliance.pk]),
         "data": later(monitoring.alliance_monitoring, alliance, cycle),
         "exports": later(monitoring.recent_exports, alliance, request.user),
+        # What floors above add (the open risks and conflicts), inside the cached content.
+        "panels": later(
+            panels.render_panels, panels.MONITORING, request, alliance=alliance, cycle=cycle
+        ),
     }
     return render(request, TEMPLATES + "alliance.html", context)
 

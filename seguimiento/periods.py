@@ -53,8 +53,15 @@ def period_containing(frequency: str, day: datetime.date) -> Period:
     length = MONTHS[frequency]
     first_month = (day.month - 1) // length * length + 1
     start = datetime.date(day.year, first_month, 1)
-    end = _add_months(start, length) - datetime.timedelta(days=1)
+    try:
+        end = _add_months(start, length) - datetime.timedelta(days=1)
+    except ValueError:  # the last period of year 9999 ends with the calendar
+        end = datetime.date.max
     return Period(frequency, start, end)
+
+
+def period_before(period: Period) -> Period:
+    return period_containing(period.frequency, period.start - datetime.timedelta(days=1))
 
 
 def periods_between(frequency: str, first: datetime.date, last: datetime.date) -> list[Period]:
@@ -63,5 +70,7 @@ def periods_between(frequency: str, first: datetime.date, last: datetime.date) -
     period = period_containing(frequency, first)
     while period.start <= last:
         periods.append(period)
+        if period.end >= last:
+            break
         period = period_containing(frequency, period.end + datetime.timedelta(days=1))
     return periods

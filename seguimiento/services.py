@@ -21,7 +21,7 @@ from seguimiento.models import (
     Measurement,
     MeasurementCorrection,
 )
-from seguimiento.periods import Period, period_containing, periods_between
+from seguimiento.periods import Period, period_before, period_containing, periods_between
 
 # Indicator values are reported from the start of implementation until the alliance closes;
 # while it is being designed there is nothing to measure yet.
@@ -197,16 +197,66 @@ def measurement_refusal(indicator: Indicator, alliance: Alliance) -> str | None:
     return None
 
 
+MAX_REPORTABLE_PERIODS = 24
+"""How many periods the value form offers at most: the latest ones (two years of monthly
+values, six of quarterly). The list never grows with how long ago the cycle began."""
+
+
 def reportable_periods(
     indicator: Indicator, alliance: Alliance, today: datetime.date | None = None
 ) -> list[Period]:
     """The periods a value of ``indicator`` may be reported (or corrected) for, oldest first:
-    those of the current cycle that have already started."""
+    those of the current cycle that have already started, at most the latest
+    ``MAX_REPORTABLE_PERIODS``."""
     if not indicator.frequency:
         return []
     today = today or timezone.localdate()
-    periods = periods_between(indicator.frequency, cycle_started_on(alliance), today)
+    earliest = period_containing(indicator.frequency, today)
+    for _step in range(MAX_REPORTABLE_PERIODS - 1):
+        earliest = period_before(earliest)
+    first = max(cycle_started_on(alliance), earliest.start)
+    periods = periods_between(indicator.frequency, first, today)
     return [period for period in periods if period.start <= today]
+
+
+def first_period_opening(
+    indicator: Indicator, alliance: Alliance, today: datetime.date | None = None
+) -> Period | None:
+    """The first reporting period of the current cycle when it has not started by ``today``
+    (the alliance starts later: nothing can be reported yet), else None."""
+    if not indicator.frequency:
+        return None
+    today = today or timezone.localdate()
+    period = period_containing(indicator.frequency, cycle_started_on(alliance))
+    return period if period.start > today else None
+
+
+def open_for_reports(indicator_ids, alliance: Alliance, today: datetime.date | None = None):
+    """Those of ``indicator_ids`` (of ``alliance``) that have a reporting period open now: the
+    link to report a value is offered for these only, never to be refused."""
+    ids = set(indicator_ids)
+    if not ids or not alliance.accepts_reports:
+        return set()
+    today = today or timezone.localdate()
+    cycle_start = cycle_started_on(alliance)
+    rows = Indicator.objects.filter(pk__in=ids).exclude(frequency="")
+    return {
+        pk
+        for pk, frequency in rows.values_list("pk", "frequency")
+        if cycle_start <= today or period_containing(frequency, cycle_start).start <= today
+    }
+
+
+def no_period_refusal(indicator: Indicator, alliance: Alliance) -> str:
+    """Why the value form of ``indicator`` offers no period: which one opens, and when."""
+    period = first_period_opening(indicator, alliance)
+    if period is None:
+        return _("No reporting period of the current cycle has started yet.")
+    return _(
+        "No reporting period of the current cycle has started yet: the first one, "
+        "“%(period)s”, opens on %(date)s, when the alliance's cycle begins. Its value can "
+        "be reported from that day."
+    ) % {"period": period.label, "date": date_format(period.start)}
 
 
 def report_measurement(

@@ -6,9 +6,11 @@ from celery import shared_task
 from django.utils import translation
 
 from seguimiento import exports
-from seguimiento.models import Export
 
-# Registers the reminders' tasks with the worker, which discovers each app's tasks.py.
+# Registers the imports' and reminders' tasks with the worker, which discovers each app's
+# tasks.py.
+from seguimiento.imports import tasks as import_tasks  # noqa: F401
+from seguimiento.models import Export
 from seguimiento.reminders import tasks as reminder_tasks  # noqa: F401
 
 logger = logging.getLogger(__name__)

@@ -48,6 +48,16 @@ urlpatterns = [
     path("alianzas/<int:pk>/salud/", health_check_views.health_check, name="health_check"),
 ]
 
+from seguimiento import carry_over_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "alianzas/<int:pk>/compromisos/traspasar/",
+        carry_over_views.carry_over,
+        name="carry_over_commitments",
+    ),
+]
+
 from seguimiento.monitoring_urls import monitoring_urlpatterns  # noqa: E402
 
 urlpatterns += monitoring_urlpatterns
@@ -55,3 +65,11 @@ urlpatterns += monitoring_urlpatterns
 from seguimiento.reminder_urls import urlpatterns as reminder_urlpatterns  # noqa: E402
 
 urlpatterns += reminder_urlpatterns
+
+from seguimiento.import_urls import urlpatterns as import_urlpatterns  # noqa: E402
+
+urlpatterns += import_urlpatterns
+
+from seguimiento.search_views import search  # noqa: E402
+
+urlpatterns += [path("buscar/", search, name="search")]

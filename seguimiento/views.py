@@ -23,7 +23,7 @@ from alianzas.views import (
     paginate,
     submit,
 )
-from seguimiento import selectors, services
+from seguimiento import panels, selectors, services
 from seguimiento.forms import (
     CancelCommitmentForm,
     CommitmentForm,
@@ -158,6 +158,9 @@ def my_commitments(request):
             "my-commitments", request, selectors.represented_alliance_ids(request.user)
         ),
         "page": later(paginate, request, commitments),
+        # What floors above add (the committee's action points): not cached, since what a
+        # person owes there need not be in an alliance their actors belong to.
+        "panels": later(panels.render_panels, panels.MY_COMMITMENTS, request),
         # is_representative: from the navigation's facts (seguimiento.nav).
     }
     return render(request, "seguimiento/my_commitments.html", context)
@@ -202,7 +205,9 @@ def log_progress(request, pk, commitment_pk):
     if not access.can_update_commitment(request.user, commitment):
         raise PermissionDenied
     detail = reverse("seguimiento:commitment_detail", args=[alliance.pk, commitment.pk])
-    title = _("Progress of “%(commitment)s”") % {"commitment": commitment.description[:60]}
+    title = _("Progress of “%(commitment)s”") % {
+        "commitment": Truncator(commitment.description).chars(60)
+    }
     refusal = services.progress_refusal(commitment, alliance)
     if refusal:
         return refusal_page(request, title=title, message=refusal, back=detail, alliance=alliance)
@@ -300,7 +305,9 @@ def indicator_history(request, pk, indicator_pk):
         "can_report": (
             services.measurement_refusal(indicator, alliance) is None
             and access.can_report_measurement(request.user, indicator)
+            and services.first_period_opening(indicator, alliance) is None
         ),
+        "opens": services.first_period_opening(indicator, alliance),
     }
     template = (
         "seguimiento/indicator_measurements.html"
@@ -320,7 +327,7 @@ def report_measurement(request, pk, indicator_pk):
     periods = services.reportable_periods(indicator, alliance)
     refusal = services.measurement_refusal(indicator, alliance)
     if refusal is None and not periods:
-        refusal = _("No reporting period of the current cycle has started yet.")
+        refusal = services.no_period_refusal(indicator, alliance)
     if refusal:
         return refusal_page(request, title=title, message=refusal, back=history, alliance=alliance)
     reported = dict(

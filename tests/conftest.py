@@ -89,6 +89,8 @@ def _reference_data(request):
 
         load_reference_data = import_module("alianzas.migrations.0002_regions_and_goals").load
         load_reference_data(apps, None)
+        # And the UBIGEO places (alianzas 0010), which the territory and the map read.
+        import_module("alianzas.migrations.0007_places").load_places(apps, None)
 
 
 @pytest.fixture(autouse=True, scope="session")

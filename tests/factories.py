@@ -156,6 +156,7 @@ def ready_for_implementation(alliance: Alliance) -> Alliance:
     IndicatorFactory(objective=objective, responsible_actor=state, frequency="quarterly")
     CommitmentFactory(alliance=alliance, actor=state)
     CommitmentFactory(alliance=alliance, actor=company)
+    sign_agreement_for_every_member(alliance)
     return alliance
 
 
@@ -278,3 +279,103 @@ class EmailOptOutFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     rule = "weekly_digest"
+
+
+# --- The partnering agreement (fases.agreements) ---------------------------------------
+
+
+def agreement_version(alliance: Alliance, cycle: int | None = None, **content):
+    """The agreement of ``cycle`` (the alliance's current one by default) with a first
+    version, written directly (as the services would, without their checks)."""
+    from fases.models import Agreement, AgreementVersion
+
+    agreement, _created = Agreement.objects.get_or_create(
+        alliance=alliance, cycle=cycle or alliance.cycle
+    )
+    number = (agreement.versions.count() or 0) + 1
+    fields = {
+        "objective": "Agua segura para 480 hogares rurales",
+        "decision_making": "Por consenso en el comité de gestión",
+        "committee_frequency": "Cada mes",
+        "conflict_resolution": "Mediación de la coordinación en 15 días",
+        "returns_sharing": "Datos abiertos; crédito compartido entre los socios",
+        "starts_on": datetime.date(2026, 1, 1),
+        "ends_on": datetime.date(2027, 12, 31),
+        "amendment_reason": "" if number == 1 else "Adenda",
+        **content,
+    }
+    return AgreementVersion.objects.create(agreement=agreement, number=number, **fields)
+
+
+def sign_agreement_for_every_member(alliance: Alliance, cycle: int | None = None):
+    """Every current member signs the version in force of ``cycle``'s agreement (one is
+    written first if there is none): what starting Implementación requires."""
+    from fases.models import Agreement, AgreementSignature, SignatureMethod
+
+    agreement = Agreement.objects.filter(alliance=alliance, cycle=cycle or alliance.cycle).first()
+    version = agreement.versions.order_by("-number").first() if agreement else None
+    if version is None:
+        version = agreement_version(alliance, cycle)
+    for membership in alliance.memberships.filter(left_on__isnull=True).select_related("actor"):
+        AgreementSignature.objects.get_or_create(
+            version=version,
+            actor=membership.actor,
+            defaults={
+                "method": SignatureMethod.PAPER,
+                "signatory": f"Representante de {membership.actor.name}",
+                "signed_on": datetime.date(2026, 1, 15),
+            },
+        )
+    alliance.forget()
+    return version
+
+
+# --- Governance (fases/governance.py, fases/risks.py) ------------------------------------
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "fases.Meeting"
+
+    alliance = factory.SubFactory(AllianceFactory)
+    cycle = factory.LazyAttribute(lambda m: m.alliance.cycle)
+    title = factory.Sequence(lambda n: f"Reunión del comité {n}")
+    starts_at = factory.LazyFunction(
+        lambda: timezone.make_aware(datetime.datetime(2026, 3, 10, 10, 0))
+    )
+    place = "Municipalidad de Cusco"
+    agenda = "Avance de los compromisos\nRiesgos"
+
+
+class DecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "fases.Decision"
+
+    meeting = factory.SubFactory(MeetingFactory)
+    text = "Ampliar la cobertura a dos comunidades más"
+
+
+class ActionPointFactory(factory.django.DjangoModelFactory):
+    """Give it ``decision``, ``owner_actor`` and ``owner`` of the same alliance."""
+
+    class Meta:
+        model = "fases.ActionPoint"
+
+    decision = factory.SubFactory(DecisionFactory)
+    alliance = factory.LazyAttribute(lambda p: p.decision.meeting.alliance)
+    description = "Enviar el informe técnico al comité"
+    owner_actor = factory.SubFactory(ActorFactory)
+    owner = factory.SubFactory(UserFactory)
+    due_date = datetime.date(2026, 4, 15)
+
+
+class RiskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "fases.Risk"
+
+    alliance = factory.SubFactory(AllianceFactory)
+    title = factory.Sequence(lambda n: f"Riesgo {n}")
+    likelihood = 2
+    impact = 2
+    reviewed_on = datetime.date(2026, 1, 10)
+    reviewed_in_cycle = factory.LazyAttribute(lambda r: r.alliance.cycle)

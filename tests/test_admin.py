@@ -9,6 +9,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.messages import constants as message_levels
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -17,10 +18,12 @@ from simple_history.models import HistoricalChanges
 
 from alianzas.lifecycle import Phase
 from alianzas.models import Actor, Alliance, Indicator, Membership, PhaseChange, Role, User
+from alianzas.publishing import publish_alliance
+from alianzas.tokens import create_token
 from fases.models import Evaluation
 from fases.requirements import unmet_requirements
 from fases.services import PhaseChangeError, change_phase
-from seguimiento.models import Commitment, CommitmentUpdate, Measurement
+from seguimiento.models import Commitment, CommitmentUpdate, Import, Measurement
 from seguimiento.services import log_progress
 from tests.factories import (
     ActorFactory,
@@ -40,6 +43,8 @@ from tests.factories import (
     measure_every_indicator,
     ready_for_implementation,
 )
+from tests.governance_world import governance_rows
+from tests.people_world import people_rows
 
 REGISTERED = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
 MODEL_ADMINS = [
@@ -152,6 +157,17 @@ def populate(count: int, user) -> None:
             recipient=user, alliance=alliance, message=OutgoingMessageFactory(recipient=user)
         )
         EmailOptOutFactory(user=user)
+        publish_alliance(user=user, alliance=alliance)  # its publication record
+        governance_rows(alliance, user)  # committee, meeting, action point, risk, calendar
+        people_rows(alliance, user)  # an invitation and its people event
+        create_token(user=user, name=f"Sistema regional {alliance.pk}", scope="read")
+        Import.objects.create(
+            alliance=alliance,
+            kind=Import.Kind.ACTORS,
+            requested_by=user,
+            file=SimpleUploadedFile("actores.csv", b"Nombre;RUC\n"),
+            file_name="actores.csv",
+        )
         # Sign-in throttling (django-axes): a failed attempt and its log line.
         failure = {
             "username": user.username,

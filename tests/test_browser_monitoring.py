@@ -21,6 +21,7 @@ from tests.factories import (
     MembershipFactory,
     ObjectiveFactory,
     UserFactory,
+    sign_agreement_for_every_member,
 )
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("browser_page")]
@@ -56,6 +57,7 @@ def monitored_alliance():
     CommitmentFactory(
         alliance=alliance, actor=cooperative, description="Instalar 40 módulos de riego"
     )
+    sign_agreement_for_every_member(alliance)
     change_phase(alliance=alliance, transition="start_implementation", user=coordinator)
     return alliance
 

@@ -2,6 +2,8 @@
 builds an alliance from nothing and starts its implementation; an outsider cannot see it;
 the pages pass axe-core's serious and critical checks and fit a 360 px screen."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -9,7 +11,13 @@ from playwright.sync_api import expect
 from alianzas.lifecycle import Phase
 from alianzas.models import Alliance
 from tests.browser import assert_accessible, sign_in
-from tests.factories import ActorFactory, AllianceFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    ActorFactory,
+    AllianceFactory,
+    MembershipFactory,
+    UserFactory,
+    sign_agreement_for_every_member,
+)
 
 # Every test here runs in Chromium (tests/browser.py): skipped without it, failed under CI.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("browser_page")]
@@ -50,8 +58,14 @@ def test_coordinator_builds_an_alliance_and_starts_implementation(live_server, p
         "Los productores venden la tara sin procesar y a precios bajos."
     )
     page.get_by_label("Origen").select_option(label="Construida desde la base")
-    page.get_by_label("Territorio").select_option(label="Ayacucho")
-    page.get_by_label("ODS").select_option(label="ODS 8: Trabajo decente y crecimiento económico")
+    # Tick boxes, grouped under their legend: by keyboard (Space) and by pointer.
+    ayacucho = page.get_by_role("group", name="Territorio").get_by_label("Ayacucho", exact=True)
+    ayacucho.focus()
+    page.keyboard.press("Space")
+    expect(ayacucho).to_be_checked()
+    page.get_by_role("group", name="ODS").get_by_label(
+        "ODS 8: Trabajo decente y crecimiento económico"
+    ).check()
     page.get_by_label("Fecha de inicio").fill("2026-02-01")
     page.get_by_role("button", name="Guardar").click()
     expect(page.get_by_role("heading", name="Cadena de valor de la tara en Quinua")).to_be_visible()
@@ -63,7 +77,7 @@ def test_coordinator_builds_an_alliance_and_starts_implementation(live_server, p
         ("Cooperativa Agraria Wari", "Financiador"),
     ):
         open_inline_form(page, "Añadir un miembro")
-        page.get_by_label("Actor").select_option(label=actor)
+        page.get_by_label("Actor", exact=True).select_option(label=actor)
         page.get_by_label("Rol").select_option(label=role)
         page.get_by_role("button", name="Guardar").click()
         # The answer reloads the page (htmx); until it has, the previous member's message
@@ -94,19 +108,31 @@ def test_coordinator_builds_an_alliance_and_starts_implementation(live_server, p
         ("Cooperativa Agraria Wari", "Financiar la maquinaria de molienda"),
     ):
         open_inline_form(page, "Añadir un compromiso")
-        page.get_by_label("Actor").select_option(label=actor)
+        page.get_by_label("Actor", exact=True).select_option(label=actor)
         page.get_by_label("Descripción").fill(description)
         page.get_by_label("Tipo").select_option(label="En especie")
         page.get_by_label("Fecha de vencimiento").fill("2026-12-31")
         page.get_by_role("button", name="Guardar").click()
+        # As for the members: wait for htmx's reload, or a click (or a reload) is lost in it.
+        expect(page.locator("#commitments-form form")).to_have_count(0)
         expect(page.get_by_text("Se guardó el compromiso.")).to_be_visible()
 
+    # The partnering agreement, signed by both members (its pages have their own browser
+    # test, tests/test_browser_agreements.py).
+    sign_agreement_for_every_member(
+        Alliance.objects.get(name="Cadena de valor de la tara en Quinua")
+    )
+    page.wait_for_load_state("load")
+    page.reload()
     expect(page.get_by_text("Se cumplen todos los requisitos.")).to_be_visible()
     expect(checklist.locator("li.unmet")).to_have_count(0)
 
     page.get_by_text("Iniciar la implementación", exact=True).click()
     page.get_by_label("Comentario").first.fill("Convenio firmado en asamblea comunal.")
-    page.get_by_role("button", name="Confirmar: Iniciar la implementación").click()
+    # «Confirmar «…»» once the catalogue has the new wording, English quotes until then.
+    page.get_by_role(
+        "button", name=re.compile(r"^Confirm(ar)? [«“]Iniciar la implementación[»”]$")
+    ).click()
     expect(page.get_by_text("La alianza está ahora en «Implementación» (ciclo 1).")).to_be_visible()
     history = page.locator("#history")
     expect(history).to_contain_text("Identificación, formulación y diseño → Implementación")
@@ -140,12 +166,15 @@ def test_pages_fit_a_360_pixel_screen(live_server, page, screenshots):
     MembershipFactory(alliance=alliance)
     page.set_viewport_size({"width": 360, "height": 740})
     sign_in(page, live_server, "movil")
-    for name, url in (
-        ("dashboard", reverse("fases:dashboard")),
-        ("alliance-page", reverse("fases:alliance_detail", args=[alliance.pk])),
-        ("actor-list", reverse("alianzas:actor_list")),
+    for name, url, heading in (
+        ("dashboard", reverse("fases:dashboard"), "Mis alianzas"),
+        ("alliance-page", reverse("fases:alliance_detail", args=[alliance.pk]), alliance.name),
+        ("actor-list", reverse("alianzas:actor_list"), "Registro de actores"),
     ):
-        page.goto(live_server.url + url)
+        answer = page.goto(live_server.url + url)
+        # The page itself, not a narrow error page: a 404 would fit any screen.
+        assert answer.status == 200, f"{url}: {answer.status}"
+        expect(page.get_by_role("heading", level=1, name=heading)).to_be_visible()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"{url} is {width} px wide"
         page.screenshot(path=screenshots / f"{name}-360.png", full_page=True)

@@ -15,6 +15,8 @@ from tests.support import worker_on_redis
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
+    # One Redis for every worker test: under pytest-xdist they run one after another.
+    pytest.mark.xdist_group("redis"),
 ]
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -24,6 +24,7 @@ from fases.services import (
     change_phase,
     record_evaluation,
 )
+from seguimiento.carry_over import carry_over_commitments
 from seguimiento.models import HealthCheck, HealthCheckAnswer
 from seguimiento.partnership_health import (
     HealthCheckError,
@@ -42,6 +43,7 @@ from tests.factories import (
     full_ratings,
     measure_every_indicator,
     ready_for_implementation,
+    sign_agreement_for_every_member,
 )
 
 pytestmark = pytest.mark.django_db
@@ -109,6 +111,8 @@ def monitoring(ready, coordinator):
 @pytest.fixture
 def evaluating(monitoring, coordinator):
     advance(monitoring, coordinator, "start_evaluation")
+    # The next cycle's agreement, signed: continuing needs it (tests/test_agreements.py).
+    sign_agreement_for_every_member(monitoring, cycle=monitoring.cycle + 1)
     return monitoring
 
 
@@ -342,7 +346,7 @@ class TestTheDecisionDrivesTheTransition:
         assert 'id="decided"' in page
         assert reverse("fases:change_phase", args=[evaluating.pk, "reformulate"]) in page
         assert reverse("fases:change_phase", args=[evaluating.pk, "continue_cycle"]) not in page
-        assert "Confirm: Reformulate: redesign in a new cycle" in page
+        assert "Confirm “Reformulate: redesign in a new cycle”" in page
 
         as_coordinator.post(reverse("fases:change_phase", args=[evaluating.pk, "reformulate"]))
         evaluating.refresh_from_db()
@@ -824,7 +828,11 @@ def cycle_two_in_monitoring(alliance, coordinator):
         findings="x",
         ratings=full_ratings(),
     )
-    advance(alliance, coordinator, "continue_cycle", "start_monitoring")
+    sign_agreement_for_every_member(alliance, cycle=alliance.cycle + 1)
+    advance(alliance, coordinator, "continue_cycle")
+    # Each member's commitment of the new cycle: the open ones carried over.
+    carry_over_commitments(alliance=alliance, user=coordinator)
+    advance(alliance, coordinator, "start_monitoring")
     return alliance
 
 

@@ -90,9 +90,26 @@ def test_adding_changing_or_deleting_a_row_replaces_the_alliances_generation(
     assert generation(other) == untouched
 
 
-def test_a_generation_is_stable_while_nothing_changes():
-    alliance = AllianceFactory()
-    assert generation(alliance) == generation(alliance)
+def test_a_generation_is_stable_while_nothing_changes(client, django_capture_on_commit_callbacks):
+    """Reading the alliance's pages and writing to another alliance leave its generation as
+    it was (its cached pages stay valid); a write to it then replaces it, so the equality
+    below is about nothing having changed, not about a function that always answers alike."""
+    coordinator = UserFactory()
+    alliance = AllianceFactory(coordinators=[coordinator])
+    other = AllianceFactory()
+    first = generation(alliance)
+    assert first  # a real token, not "no cache" (None) compared with itself
+
+    client.force_login(coordinator)
+    for _ in range(2):
+        assert client.get(reverse("fases:alliance_detail", args=[alliance.pk])).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        ObjectiveFactory(alliance=other)
+    assert generation(alliance) == first
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ObjectiveFactory(alliance=alliance)
+    assert generation(alliance) != first
 
 
 def test_changing_regions_coordinators_or_the_alliance_itself_replaces_it():
@@ -367,7 +384,8 @@ class TestOtherCachedPages:
             period_end=datetime.date(2026, 6, 30),
             value="432.5",
         )
-        assert "432,5" in client.get(url).content.decode()
+        # Peru's decimal point (config/formats/es_PE).
+        assert "432.5" in client.get(url).content.decode()
 
 
 class TestNavigation:

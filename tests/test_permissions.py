@@ -10,8 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from alianzas.models import Role
+from alianzas.tokens import create_token
+from seguimiento.models import Import
 from seguimiento.reminders import unsubscribe_token
 from seguimiento.services import log_progress
+from tests.agreement_world import agreement_kwargs
 from tests.factories import (
     ActorFactory,
     AllianceFactory,
@@ -24,6 +27,8 @@ from tests.factories import (
     ReminderFactory,
     UserFactory,
 )
+from tests.governance_world import governance_kwargs
+from tests.people_world import people_kwargs
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +86,8 @@ EXPECTED = {
     "seguimiento:log_progress": ("get", ALLIANCE_READERS),
     # Cancelling a pledge made to the alliance is its coordinators' decision.
     "seguimiento:cancel_commitment": ("get", ALLIANCE_MANAGERS),
+    # Carrying open commitments over into a new cycle is the coordinators' action.
+    "seguimiento:carry_over_commitments": ("get", ALLIANCE_MANAGERS),
     "seguimiento:indicator_history": ("get", ALLIANCE_READERS),
     "seguimiento:report_measurement": ("get", ALLIANCE_READERS),
     "seguimiento:update_evidence": ("get", ALLIANCE_READERS),
@@ -120,6 +127,91 @@ EXPECTED = {
     # For load balancers and orchestrators: no sign-in, nothing about any alliance.
     "healthz": ("get", PUBLIC),
     "livez": ("get", PUBLIC),
+    # --- national view: map, actor network, publishing, public site and open data ---
+    # The map and the network read the portfolio: its readers only (nothing to hide: 403).
+    "fases:territory_map": ("get", statuses(LOGIN, 403, 403, 200, 200, 200)),
+    "fases:actor_network": ("get", statuses(LOGIN, 403, 403, 200, 200, 200)),
+    "fases:actor_network_detail": ("get", statuses(LOGIN, 403, 403, 200, 200, 200)),
+    # Publishing is the coordinators' choice; a refused or accepted one redirects back.
+    "fases:publish_alliance": ("post", statuses(LOGIN, 404, 403, 404, 302, 302)),
+    "fases:withdraw_alliance": ("post", statuses(LOGIN, 404, 403, 404, 302, 302)),
+    "public:portfolio": ("get", PUBLIC),
+    "public:open_data": ("get", PUBLIC),
+    "public:data_csv": ("get", PUBLIC),
+    "public:data_json": ("get", PUBLIC),
+    # The world's alliance is not published: no public page or file for anyone (its
+    # coordinator sees the private page), and an IATI file needs one published alliance.
+    "public:alliance": ("get", statuses(404, 404, 404, 404, 404, 404)),
+    "public:alliance_iati": ("get", statuses(404, 404, 404, 404, 404, 404)),
+    "public:data_iati": ("get", statuses(404, 404, 404, 404, 404, 404)),
+    # --- People (alianzas/people_views.py): coordinators invite, resend, withdraw, remove
+    # coordinators (never the last: refused, back to the page) and representatives (the
+    # world's person is the coordinator, no representative: refused). A representative only
+    # leaves themselves. The invitation link is its own credential: open to anyone. ---
+    "alianzas:invite": ("get", ALLIANCE_MANAGERS),
+    "alianzas:invitation_send_again": ("post", statuses(LOGIN, 404, 403, 404, 302, 302)),
+    "alianzas:invitation_withdraw": ("post", statuses(LOGIN, 404, 403, 404, 302, 302)),
+    "alianzas:invitation_accept": ("get", PUBLIC),
+    "alianzas:coordinator_remove": ("post", statuses(LOGIN, 404, 403, 404, 302, 302)),
+    "alianzas:representative_remove": ("post", statuses(LOGIN, 404, 403, 404, 302, 302)),
+    "alianzas:member_role": ("get", ALLIANCE_MANAGERS),
+    # The member's interests: its representatives and the coordinators.
+    "alianzas:member_interests": ("get", ALLIANCE_READERS),
+    "alianzas:member_new_actor": ("get", ALLIANCE_MANAGERS),
+    # --- Governance (fases/governance_urls.py): readers read the committee, meetings, minutes
+    # and the risk register; coordinators record them. The world's action point is owed by
+    # the member representative, who may close it. A calendar's secret is its credential
+    # (calendar applications cannot sign in): the world's is the member representative's. ---
+    "fases:governance": ("get", ALLIANCE_READERS),
+    "fases:committee_member_add": ("get", ALLIANCE_MANAGERS),
+    "fases:committee_member_end": ("post", statuses(LOGIN, 404, 403, 404, 302, 302)),
+    "fases:meeting_create": ("get", ALLIANCE_MANAGERS),
+    "fases:meeting_detail": ("get", ALLIANCE_READERS),
+    "fases:meeting_edit": ("get", ALLIANCE_MANAGERS),
+    "fases:minutes_pdf": ("get", ALLIANCE_READERS),
+    "fases:decision_create": ("get", ALLIANCE_MANAGERS),
+    "fases:action_point_create": ("get", ALLIANCE_MANAGERS),
+    "fases:action_point_close": ("get", statuses(LOGIN, 404, 200, 404, 200, 200)),
+    "fases:risk_register": ("get", ALLIANCE_READERS),
+    "fases:risk_create": ("get", ALLIANCE_MANAGERS),
+    "fases:risk_edit": ("get", ALLIANCE_MANAGERS),
+    "fases:calendar_settings": ("get", OPEN_TO_SIGNED_IN),
+    "fases:person_calendar": ("get", PUBLIC),
+    "fases:alliance_calendar": ("get", PUBLIC),
+    # --- Spreadsheet imports: coordinators into their alliances, administrators into any and
+    # into the registry (nothing to hide there, so 403); each import is seen only by whoever
+    # uploaded it (the world's, the coordinator). Templates and the search: anyone signed in
+    # (the search lists only what each person may see, tests/test_search.py). ---
+    "seguimiento:alliance_import": ("get", ALLIANCE_MANAGERS),
+    "seguimiento:registry_import": ("get", statuses(LOGIN, 403, 403, 403, 403, 200)),
+    "seguimiento:import_template": ("get", OPEN_TO_SIGNED_IN),
+    "seguimiento:import_detail": ("get", statuses(LOGIN, 404, 404, 404, 200, 404)),
+    "seguimiento:import_confirm": ("post", statuses(LOGIN, 404, 404, 404, 302, 404)),
+    "seguimiento:search": ("get", OPEN_TO_SIGNED_IN),
+    # --- API tokens: each person's own page; someone else's token answers 404, even to an
+    # administrator (the world's token is the member representative's). The API itself
+    # (namespace "api") has its own matrix, tests/test_api_permissions.py. ---
+    "api_tokens:list": ("get", OPEN_TO_SIGNED_IN),
+    "api_tokens:revoke": ("post", statuses(LOGIN, 404, 302, 404, 404, 404)),
+    # --- The partnering agreement (fases/agreement_urls.py): readers of the alliance read it,
+    # every version, its PDF, its signed document and the signatures' evidence; coordinators
+    # draft, amend, attach the document, record signatures on paper and renew it; each
+    # representative signs for their own actor only (the coordinator represents none: 403).
+    # The world's version is signed, so the draft sends its managers on to the amendment. ---
+    "fases:agreement": ("get", ALLIANCE_READERS),
+    "fases:agreement_version": ("get", ALLIANCE_READERS),
+    "fases:agreement_pdf": ("get", ALLIANCE_READERS),
+    "fases:agreement_document": ("get", ALLIANCE_READERS),
+    "fases:agreement_signature_evidence": ("get", ALLIANCE_READERS),
+    "fases:agreement_draft": ("get", statuses(LOGIN, 404, 403, 404, 302, 302)),
+    "fases:agreement_amend": ("get", ALLIANCE_MANAGERS),
+    "fases:agreement_attach": ("get", ALLIANCE_MANAGERS),
+    "fases:agreement_paper_signature": ("get", ALLIANCE_MANAGERS),
+    "fases:agreement_sign": ("get", statuses(LOGIN, 404, 200, 404, 403, 403)),
+    # Renewing outside Evaluación is refused with a message, back on the agreement's page.
+    "fases:agreement_renew": ("post", statuses(LOGIN, 404, 403, 404, 302, 302)),
+    # An alliance already under way is brought in by its coordinators (the world's is new).
+    "fases:enter_mid_course": ("get", ALLIANCE_MANAGERS),
 }
 
 
@@ -127,7 +219,7 @@ def named_urls(patterns=None, namespace=""):
     """Every named URL pattern outside the admin, as (full name, parameter names)."""
     for entry in patterns if patterns is not None else get_resolver().url_patterns:
         if isinstance(entry, URLResolver):
-            if entry.app_name == "admin":
+            if entry.app_name in ("admin", "api"):  # the API: tests/test_api_permissions.py
                 continue
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             yield from named_urls(entry.url_patterns, inner)
@@ -189,6 +281,14 @@ def world(coordinator, member_representative, outsider_representative, administr
             "token": "no-es-un-token",
             "reminder_pk": ReminderFactory(recipient=member_representative, alliance=alliance).pk,
             "optout_token": unsubscribe_token(member_representative.pk, ["commitment_overdue"]),
+            **governance_kwargs(alliance, member, member_representative),
+            **agreement_kwargs(alliance, member),
+            **people_kwargs(alliance, member, coordinator),
+            "import_pk": Import.objects.create(
+                alliance=alliance, kind="members", requested_by=coordinator, file_name="a.csv"
+            ).pk,
+            "import_kind": "members",
+            "token_pk": create_token(user=member_representative, name="ERP", scope="read")[0].pk,
         },
         "actor_pk": member.pk,
     }
@@ -263,3 +363,46 @@ def test_the_union_queries_run_on_sqlite_too(world):
             sql = str(query)
             assert " UNION " in sql
             assert "ORDER BY" not in sql, sql
+
+
+# --- Every page tried with POST too (issue 14, item 23) -------------------------------
+# An edit page refused by GET must be refused the same way when its form is sent: a view
+# that checked permission only on GET would accept the write. Each page the matrix opens
+# with GET is sent an empty form by every role: whoever may not open it gets the same
+# refusal (or 405, a method the page does not take) and the database is left as it was;
+# whoever may open it gets an answer, never a server error.
+GET_PAGES = [(n, p) for n, p in ALL_URLS if EXPECTED.get(n, ("post",))[0] == "get"]
+REFUSALS = {LOGIN, 403, 404}
+
+
+def rows():
+    """Every row of the project's tables, to show a refused POST changed nothing."""
+    from django.apps import apps
+
+    state = {}
+    for label in ("alianzas", "fases", "seguimiento"):
+        for model in apps.get_app_config(label).get_models():
+            state[model._meta.label] = sorted(
+                map(repr, model._default_manager.order_by("pk").values_list())
+            )
+    return state
+
+
+@pytest.mark.parametrize(("name", "parameters"), GET_PAGES, ids=[n for n, _ in GET_PAGES])
+def test_post_by_role(client, world, name, parameters):
+    url = url_for(name, parameters, world)
+    _, expected = EXPECTED[name]
+    for role in ROLES:
+        client.logout()
+        user = world["users"][role]
+        if user is not None:
+            client.force_login(user)
+        before = rows() if expected[role] in REFUSALS else None
+        response = client.post(url, {})
+        if before is None:
+            assert response.status_code < 500, (role, response.status_code)
+            continue
+        assert response.status_code in (expected[role], 405), (role, response.status_code)
+        if response.status_code == LOGIN and role == "anonymous":
+            assert response.url.startswith(reverse("login"))
+        assert rows() == before, f"a refused POST by {role} changed the database"

@@ -17,6 +17,7 @@ from fases.services import (
     record_evaluation,
     transition_options,
 )
+from seguimiento.carry_over import carry_over_commitments
 from seguimiento.services import log_progress
 from tests.factories import (
     ActorFactory,
@@ -31,6 +32,7 @@ from tests.factories import (
     full_ratings,
     measure_every_indicator,
     ready_for_implementation,
+    sign_agreement_for_every_member,
 )
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +63,9 @@ def ready_alliance(empty_alliance):
 def evaluating_alliance(ready_alliance, coordinator):
     advance(ready_alliance, coordinator, "start_implementation", "start_monitoring")
     advance(ready_alliance, coordinator, "start_evaluation")
+    # The next cycle's agreement, signed: what continuing needs besides the decision
+    # (tests/test_agreements.py checks that condition).
+    sign_agreement_for_every_member(ready_alliance, cycle=ready_alliance.cycle + 1)
     return ready_alliance
 
 
@@ -75,6 +80,7 @@ class TestStartImplementation:
             "min_sectors",
             "lead_actor",
             "objective",
+            "agreement",
         ]
         assert refusal.value.messages[1] == "Se necesitan al menos dos actores miembros (hay 0)."
         assert empty_alliance.phase == Phase.IDENTIFICATION
@@ -135,7 +141,8 @@ class TestStartImplementation:
         newcomer = ActorFactory(name="Universidad Nacional de San Cristóbal de Huamanga")
         MembershipFactory(alliance=ready_alliance, actor=newcomer, role=Role.TECHNICAL_ALLY)
         unmet = unmet_requirements(ready_alliance, "start_implementation")
-        assert [r.message for r in unmet] == [
+        # (It has not signed the agreement either: tests/test_agreements.py.)
+        assert [r.message for r in unmet if r.code == "actor_commitment"] == [
             "Universidad Nacional de San Cristóbal de Huamanga aún no tiene compromisos "
             "en este ciclo."
         ]
@@ -224,6 +231,9 @@ class TestContinuity:
             evaluating_alliance.commitments.filter(cycle=1).values_list("pk", flat=True)
         ) == (old_commitments)
         assert evaluating_alliance.evaluations.get().cycle == 1
+        # Monitoring the new cycle needs every member's commitment of the cycle again.
+        assert "actor_commitment" in codes(evaluating_alliance, "start_monitoring")
+        carry_over_commitments(alliance=evaluating_alliance, user=coordinator)
         advance(evaluating_alliance, coordinator, "start_monitoring")
         assert codes(evaluating_alliance, "start_evaluation") == ["indicator_measurement"]
 

@@ -29,7 +29,12 @@ from tests.factories import (
 )
 from tests.support import worker_on_redis
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    # One Redis for every worker test: under pytest-xdist they run one after another.
+    pytest.mark.xdist_group("redis"),
+]
 
 # A Redis database of these tests' own: they empty it first.
 REDIS_URL = os.environ.get("TEST_REMINDERS_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -105,12 +110,47 @@ def one_email_each(people) -> None:
     assert sorted(message.to[0] for message in mail.outbox) == sorted(p.email for p in people)
 
 
-def test_two_sweeps_at_once_and_a_third_send_one_email_per_person(workers):
+def expected_reminders(people) -> Counter:
+    """What ``team()`` owes, counted from the people it made (not from the code under test):
+    each representative one overdue commitment and one due soon; the coordinator one
+    escalation per overdue commitment and the weekly summary of the alliance."""
+    *representatives, coordinator = people
+    expected = Counter()
+    for person in representatives:
+        expected[(person.pk, "commitment_overdue")] = 1
+        expected[(person.pk, "commitment_due_soon")] = 1
+    expected[(coordinator.pk, "commitment_escalation")] = len(representatives)
+    expected[(coordinator.pk, "weekly_digest")] = 1
+    return expected
+
+
+def held_together(monkeypatch, module, name: str, barrier: threading.Barrier, met: Counter):
+    """Replace ``module.name`` by a version that waits until two callers are inside it, so
+    the two sweeps are provably at the same step at the same time."""
+    original = getattr(module, name)
+
+    def together(*args, **kwargs):
+        barrier.wait()  # raises BrokenBarrierError after its timeout: no overlap, a failure
+        met[name] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, together)
+
+
+def test_two_sweeps_at_once_and_a_third_send_one_email_per_person(workers, monkeypatch):
     people = team()
+    # Both sweeps wait for each other before recording, and again before claiming: they
+    # record the same reminders at the same moment, then claim the same messages.
+    met = Counter()
+    recording, claiming = threading.Barrier(2, timeout=20), threading.Barrier(2, timeout=20)
+    held_together(monkeypatch, reminders.rules, "due_queries", recording, met)
+    held_together(monkeypatch, reminders, "claim_messages", claiming, met)
 
     sweep_reminders.delay()
     sweep_reminders.delay()
     wait_for(all_sent(len(people)))
+    assert met == Counter(due_queries=2, claim_messages=2), met
+    monkeypatch.undo()
     again = reminders.sweep()
 
     assert sum(again.recorded.values()) == 0
@@ -118,7 +158,9 @@ def test_two_sweeps_at_once_and_a_third_send_one_email_per_person(workers):
     one_email_each(people)
     # Each reminder once: overdue + due soon for each representative; the coordinator's
     # escalations and weekly summary.
-    assert Reminder.objects.count() == 3 * 2 + 3 + 1
+    assert Counter(Reminder.objects.values_list("recipient_id", "rule")) == expected_reminders(
+        people
+    )
     assert set(Reminder.objects.values_list("email_status", flat=True)) == {"included"}
 
 
@@ -138,10 +180,7 @@ def test_a_message_the_mail_server_refuses_once_is_retried_and_sent_once(workers
 
 def test_a_sweep_stopped_half_way_and_run_again_sends_every_due_reminder_once(workers, monkeypatch):
     people = team()
-    expected = Counter()
-    for recipient_id, counts in reminders.due_now(today=timezone.localdate()).items():
-        for rule, count in counts.items():
-            expected[(recipient_id, rule)] = count
+    expected = expected_reminders(people)
 
     # 1. Stopped while recording: only the first rules' reminders are in.
     queries = reminders.due_queries

@@ -34,6 +34,7 @@ from tests.factories import (
     UserFactory,
     full_ratings,
     ready_for_implementation,
+    sign_agreement_for_every_member,
 )
 
 pytestmark = pytest.mark.django_db
@@ -606,7 +607,7 @@ class TestReportMeasurement:
         client.force_login(member_representative)
         response = client.post(report_url(indicator), {"period_start": "2026-07-01", "value": "1"})
         assert response.status_code == 200
-        assert "Select a valid choice." in response.context["form"].errors["period_start"][0]
+        assert "has not started yet" in response.context["form"].errors["period_start"][0]
         with translation.override("en"), pytest.raises(ValidationError) as refusal:
             services.report_measurement(
                 indicator=indicator,
@@ -719,6 +720,7 @@ class TestReportMeasurement:
             ratings=full_ratings(),
         )
         at(2026, 7, 15, time_machine)
+        sign_agreement_for_every_member(alliance, cycle=2)  # the next cycle's agreement
         change_phase(alliance=alliance, transition="continue_cycle", user=coordinator)
         assert alliance.cycle == 2
 

@@ -22,6 +22,7 @@ from tests.factories import (
     UserFactory,
     measure_every_indicator,
     ready_for_implementation,
+    sign_agreement_for_every_member,
 )
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +56,7 @@ def cast(coordinator, member_representative, outsider_representative):
     )
     my_commitment = CommitmentFactory(alliance=ours, actor=mine)
     partner_commitment = CommitmentFactory(alliance=ours, actor=partner)
+    sign_agreement_for_every_member(ours)  # the two members added after the others signed
     change_phase(alliance=ours, transition="start_implementation", user=coordinator)
 
     other_coordinator = UserFactory(username="coordinador-otra")
@@ -77,13 +79,16 @@ def cast(coordinator, member_representative, outsider_representative):
     }
 
 
-def refused(response) -> bool:
-    """404 or 403, or the form shown again with an error: anything but a change."""
-    if response.status_code in (403, 404):
-        return True
-    return response.status_code == 200 and bool(
-        response.context and response.context.get("form") and response.context["form"].errors
+def refused(response, refusal) -> bool:
+    """Refused the way the case expects: ``refusal`` is a status (404 for what the person
+    may not see, 403 for what they see but may not change), or the name of the tampered
+    field, on which the form shown again must carry the error."""
+    if isinstance(refusal, int):
+        return response.status_code == refusal
+    form = (
+        response.context.get("form") if response.status_code == 200 and response.context else None
     )
+    return form is not None and bool(form.errors.get(refusal))
 
 
 def commitment_data(actor, **extra):
@@ -115,7 +120,10 @@ def indicator_data(**extra):
 
 ADJUSTMENT = {"adjustment-reason": "delays"}
 
-# (who, url name, address parameters from the cast, data built from the cast)
+# (who, url name, address parameters from the cast, data built from the cast, how it is
+# refused: a status or the tampered field, and the honest control: the same request by the
+# same person — the coordinator where the tampering is the person — with the honest value,
+# which must succeed).
 CASES = {
     # Commitments: a representative and another actor's commitment or actor.
     "representative edits another actor's commitment": (
@@ -123,42 +131,60 @@ CASES = {
         "seguimiento:commitment_edit",
         lambda c: [c["ours"].pk, c["partner_commitment"].pk],
         lambda c: commitment_data(c["partner"], **ADJUSTMENT),
+        403,
+        (
+            None,
+            lambda c: [c["ours"].pk, c["my_commitment"].pk],
+            lambda c: commitment_data(c["mine"], **ADJUSTMENT),
+        ),
     ),
     "representative moves their commitment to another actor": (
         "member_representative",
         "seguimiento:commitment_edit",
         lambda c: [c["ours"].pk, c["my_commitment"].pk],
         lambda c: commitment_data(c["partner"], **ADJUSTMENT),
+        "actor",
+        (None, None, lambda c: commitment_data(c["mine"], **ADJUSTMENT)),
     ),
     "representative records a commitment for another actor": (
         "member_representative",
         "seguimiento:commitment_create",
         lambda c: [c["ours"].pk],
         lambda c: commitment_data(c["partner"], **ADJUSTMENT),
+        "actor",
+        (None, None, lambda c: commitment_data(c["mine"], **ADJUSTMENT)),
     ),
     "coordinator records a commitment for an actor outside the alliance": (
         "coordinator",
         "seguimiento:commitment_create",
         lambda c: [c["ours"].pk],
         lambda c: commitment_data(c["their_actor"], **ADJUSTMENT),
+        "actor",
+        (None, None, lambda c: commitment_data(c["mine"], **ADJUSTMENT)),
     ),
     "coordinator edits another alliance's commitment through their own": (
         "coordinator",
         "seguimiento:commitment_edit",
         lambda c: [c["ours"].pk, c["their_commitment"].pk],
         lambda c: commitment_data(c["mine"], **ADJUSTMENT),
+        404,
+        (None, lambda c: [c["ours"].pk, c["my_commitment"].pk], None),
     ),
     "representative logs progress on another actor's commitment": (
         "member_representative",
         "seguimiento:log_progress",
         lambda c: [c["ours"].pk, c["partner_commitment"].pk],
         lambda c: {"progress": "90"},
+        403,
+        (None, lambda c: [c["ours"].pk, c["my_commitment"].pk], None),
     ),
     "coordinator logs progress on another alliance's commitment": (
         "coordinator",
         "seguimiento:log_progress",
         lambda c: [c["ours"].pk, c["their_commitment"].pk],
         lambda c: {"progress": "90"},
+        404,
+        (None, lambda c: [c["ours"].pk, c["my_commitment"].pk], None),
     ),
     # Indicators and their values.
     "coordinator edits another alliance's indicator through their own": (
@@ -166,30 +192,40 @@ CASES = {
         "alianzas:indicator_edit",
         lambda c: [c["ours"].pk, c["their_indicator"].pk],
         lambda c: indicator_data(),
+        404,
+        (None, lambda c: [c["ours"].pk, c["my_indicator"].pk], None),
     ),
     "coordinator makes an outside actor responsible for an indicator": (
         "coordinator",
         "alianzas:indicator_edit",
         lambda c: [c["ours"].pk, c["my_indicator"].pk],
         lambda c: indicator_data(responsible_actor=c["their_actor"].pk),
+        "responsible_actor",
+        (None, None, lambda c: indicator_data(responsible_actor=c["partner"].pk)),
     ),
     "coordinator adds an indicator to another alliance's objective": (
         "coordinator",
         "alianzas:indicator_create",
         lambda c: [c["ours"].pk, c["their_objective"].pk],
         lambda c: indicator_data(),
+        404,
+        (None, lambda c: [c["ours"].pk, c["my_indicator"].objective.pk], None),
     ),
     "representative reports a value of another actor's indicator": (
         "member_representative",
         "seguimiento:report_measurement",
         lambda c: [c["ours"].pk, c["partner_indicator"].pk],
         lambda c: {"period_start": "2026-01-01", "value": "5"},
+        403,
+        (None, lambda c: [c["ours"].pk, c["my_indicator"].pk], None),
     ),
     "coordinator reports a value of another alliance's indicator": (
         "coordinator",
         "seguimiento:report_measurement",
         lambda c: [c["ours"].pk, c["their_indicator"].pk],
         lambda c: {"period_start": "2026-01-01", "value": "5"},
+        404,
+        (None, lambda c: [c["ours"].pk, c["my_indicator"].pk], None),
     ),
     # Objectives and members.
     "coordinator edits another alliance's objective through their own": (
@@ -197,12 +233,16 @@ CASES = {
         "alianzas:objective_edit",
         lambda c: [c["ours"].pk, c["their_objective"].pk],
         lambda c: {"position": "1", "title": "Cambiado", **ADJUSTMENT},
+        404,
+        (None, lambda c: [c["ours"].pk, c["my_indicator"].objective.pk], None),
     ),
     "coordinator ends another alliance's membership through their own": (
         "coordinator",
         "alianzas:member_end",
         lambda c: [c["ours"].pk, c["their_membership"].pk],
         lambda c: {"left_on": "2026-06-30", **ADJUSTMENT},
+        404,
+        (None, lambda c: [c["ours"].pk, c["ours"].memberships.get(actor=c["partner"]).pk], None),
     ),
     "coordinator adds a current member again": (
         "coordinator",
@@ -214,6 +254,17 @@ CASES = {
             "joined_on": "2026-02-01",
             **ADJUSTMENT,
         },
+        "actor",
+        (
+            None,
+            None,
+            lambda c: {
+                "actor": ActorFactory().pk,
+                "role": "observer",
+                "joined_on": "2026-02-01",
+                **ADJUSTMENT,
+            },
+        ),
     ),
     "coordinator adds an actor that does not exist": (
         "coordinator",
@@ -225,26 +276,81 @@ CASES = {
             "joined_on": "2026-02-01",
             **ADJUSTMENT,
         },
+        "actor",
+        (
+            None,
+            None,
+            lambda c: {
+                "actor": ActorFactory().pk,
+                "role": "observer",
+                "joined_on": "2026-02-01",
+                **ADJUSTMENT,
+            },
+        ),
     ),
     "another alliance's coordinator edits our objective": (
         "other_coordinator",
         "alianzas:objective_edit",
         lambda c: [c["ours"].pk, c["ours"].objectives.first().pk],
         lambda c: {"position": "1", "title": "Cambiado", **ADJUSTMENT},
+        404,
+        ("coordinator", None, None),
     ),
     "a representative edits the alliance": (
         "member_representative",
         "alianzas:alliance_edit",
         lambda c: [c["ours"].pk],
-        lambda c: {"name": "Tomada", "problem": "x", "origin": "from_the_base"},
+        lambda c: alliance_data(c["ours"], name="Tomada"),
+        403,
+        ("coordinator", None, None),
     ),
     "an outsider edits the actor of a member": (
         "outsider_representative",
         "alianzas:actor_edit",
         lambda c: [c["mine"].pk],
-        lambda c: {"name": "Tomada", "sector": "public"},
+        lambda c: actor_data(c["mine"], name="Tomada"),
+        403,
+        ("member_representative", None, None),
     ),
 }
+
+
+def alliance_data(alliance, **extra):
+    """The alliance's edit form as it stands (the page's own values), with ``extra``."""
+    return {**form_values(alliance, "alianzas:alliance_edit", [alliance.pk]), **extra}
+
+
+def actor_data(actor, **extra):
+    return {**form_values(actor, "alianzas:actor_edit", [actor.pk]), **extra}
+
+
+def form_values(obj, name, args):
+    """What the edit form of ``obj`` would send unchanged: its initial values, as text."""
+    from django.test import Client
+
+    coordinator_or_self = _editor_of(obj)
+    client = Client()
+    client.force_login(coordinator_or_self)
+    form = client.get(reverse(name, args=args)).context["form"]
+    values = {}
+    for field_name in form.fields:
+        value = form[field_name].value()
+        if value is None:
+            continue
+        if isinstance(value, list | tuple):
+            values[field_name] = [str(getattr(v, "pk", v)) for v in value]
+        else:
+            values[field_name] = str(getattr(value, "pk", value))
+    values.update(ADJUSTMENT)
+    return values
+
+
+def _editor_of(obj):
+    from alianzas.models import Alliance
+
+    if isinstance(obj, Alliance):
+        return obj.coordinators.first()
+    return obj.representatives.first()
 
 
 @pytest.fixture
@@ -259,14 +365,37 @@ def people(coordinator, member_representative, outsider_representative):
 
 @pytest.mark.parametrize("case", CASES)
 def test_a_tampered_id_is_refused_and_changes_nothing(client, cast, people, case):
-    role, name, address, data = CASES[case]
+    role, name, address, data, refusal, _honest = CASES[case]
+    url, payload = reverse(name, args=address(cast)), data(cast)
     client.force_login(people[role])
     before = database()
 
-    response = client.post(reverse(name, args=address(cast)), data(cast))
+    response = client.post(url, payload)
 
-    assert refused(response), (response.status_code, case)
+    errors = (
+        response.context["form"].errors if response.context and "form" in response.context else None
+    )
+    assert refused(response, refusal), (response.status_code, refusal, errors)
     assert database() == before
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_same_request_with_the_honest_value_succeeds(client, cast, people, case):
+    """The control of each case: only the tampered value (or person) differs, and the request
+    is then accepted and changes something, so the refusal above is about that value."""
+    role, name, address, data, _refusal, (honest_role, honest_address, honest_data) = CASES[case]
+    url = reverse(name, args=(honest_address or address)(cast))
+    payload = (honest_data or data)(cast)
+    client.force_login(people[honest_role or role])
+    before = database()
+
+    response = client.post(url, payload)
+
+    errors = (
+        response.context["form"].errors if response.context and "form" in response.context else None
+    )
+    assert response.status_code == 302, (response.status_code, errors)
+    assert database() != before
 
 
 def test_the_health_check_refuses_an_actor_the_person_does_not_represent(

@@ -40,7 +40,8 @@ def machine(database: str) -> list[str]:
 
 def tests(junit: Path) -> list[str]:
     lines = ["| test | result | seconds |", "| --- | --- | ---: |"]
-    for case in ElementTree.parse(junit).iter("testcase"):
+    # pytest's own JUnit file from this run (make reliability), not input from anyone else.
+    for case in ElementTree.parse(junit).iter("testcase"):  # nosec B314 - our own file
         outcome = "passed"
         for tag in ("failure", "error", "skipped"):
             if case.find(tag) is not None:

@@ -10,7 +10,9 @@ performed step by step, in order, as people would have done it in the applicatio
 - ``measurements``: an indicator's values for past reporting periods;
 - ``phase``: ``fases.services.change_phase`` (so the conditions for success are checked and
   the ``PhaseChange`` row written), by the administrator unless ``by`` names someone else;
-- ``evaluation``: ``fases.services.record_evaluation``.
+- ``evaluation``: ``fases.services.record_evaluation``;
+- ``agreement``: the partnering agreement drafted and signed by every member, or renewed
+  (``fases/demo/agreements.py``).
 
 Idempotent: actors are found by name and users by username and created only when missing,
 and an alliance that already exists (by name) is skipped whole, so a second run creates and
@@ -28,6 +30,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from alianzas import places
 from alianzas.criteria import EVALUATION_CRITERIA
 from alianzas.models import (
     Actor,
@@ -42,6 +45,8 @@ from alianzas.models import (
     User,
 )
 from alianzas.refusals import Refused
+from fases.demo import agreements as demo_agreements
+from fases.demo import governance as demo_governance
 from fases.demo.common import add_months, past_period, ruc
 from fases.services import change_phase, record_evaluation
 from seguimiento.models import Commitment, Measurement
@@ -69,8 +74,9 @@ FIELDS = {
     "measurements": {"indicator", "by", "note", "values"},
     "phase": {"phase", "comment", "by"},
     "evaluation": {"decision", "findings", "lessons", "scores", "by"},
+    "agreement": demo_agreements.FIELDS,
 }
-STEPS = ("commitment", "progress", "measurements", "phase", "evaluation")
+STEPS = ("commitment", "progress", "measurements", "phase", "evaluation", "agreement")
 
 
 class StoryError(CommandError):
@@ -301,6 +307,17 @@ class CuratedDemo:
                 indicator = self.pick(indicators, details.get("indicator"), "indicador")
                 for periods_ago, value in (details.get("values") or {}).items():
                     self.measure(indicator, int(periods_ago), value, details)
+            elif kind == "agreement":
+                demo_agreements.perform(
+                    alliance,
+                    details,
+                    coordinator=alliance.coordinators.order_by("pk").first() or self.admin,
+                    representatives={
+                        self.actor(person["actor"]).pk: self.users[person["username"]]
+                        for person in self.stories["users"]
+                        if person.get("actor")
+                    },
+                )
             elif kind == "phase":
                 change_phase(
                     alliance=alliance,
@@ -311,6 +328,16 @@ class CuratedDemo:
             else:
                 self.evaluate(alliance, details)
         self.where = where
+        # The committee, meetings, action points and risks (fases/demo/governance.yaml).
+        demo_governance.perform(
+            alliance,
+            coordinator=alliance.coordinators.order_by("pk").first() or self.admin,
+            representatives={
+                self.actor(person["actor"]).pk: self.users[person["username"]]
+                for person in self.stories["users"]
+                if person.get("actor")
+            },
+        )
         self.write(
             _("Alliance “%(name)s”: created, in phase “%(phase)s”, cycle %(cycle)s.")
             % {
@@ -338,6 +365,7 @@ class CuratedDemo:
         alliance.save()
         regions = [region_code(code) for code in story.get("regions") or []]
         alliance.regions.set(Region.objects.filter(code__in=regions))
+        places.sync_departments(alliance)
         alliance.goals.set(
             SustainableDevelopmentGoal.objects.filter(number__in=story.get("goals") or [])
         )

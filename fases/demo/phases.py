@@ -24,6 +24,11 @@ and nothing else writes phases in bulk:
    spread between the alliance's start and today, in order, instead of being "now".
    ``evaluations`` gives each evaluation the walk made, with a rating for every criterion,
    as ``record_evaluation`` writes them.
+4. Every entry into Implementación needs the cycle's partnering agreement signed by every
+   current member (``fases.requirements``): ``agreements`` gives the walk's agreement of each
+   such cycle, ``agreement_versions`` its one version and ``agreement_signatures`` a
+   signature of it by every member, recorded on paper on the day the alliance started, as
+   ``fases.agreements`` would have written them.
 
 What it leaves out on purpose: the conditions for success are not checked (how many
 commitments and measurements there are is up to seed_demo's options), no row is locked (the
@@ -39,7 +44,14 @@ from dataclasses import dataclass, field
 from alianzas.criteria import EVALUATION_CRITERIA
 from alianzas.lifecycle import DECIDED, FORWARD, NEW_CYCLE_TRANSITIONS, TRANSITION_NAMES, Phase
 from alianzas.models import Alliance, PhaseChange
-from fases.models import Evaluation, EvaluationRating
+from fases.models import (
+    Agreement,
+    AgreementSignature,
+    AgreementVersion,
+    Evaluation,
+    EvaluationRating,
+    SignatureMethod,
+)
 
 EARLY_CLOSING = "close_early"
 CONTINUE, REFORMULATE = Evaluation.Decision.CONTINUE, Evaluation.Decision.REFORMULATE
@@ -178,4 +190,55 @@ def ratings(saved: list[Evaluation], rng: random.Random) -> list[EvaluationRatin
         )
         for evaluation in saved
         for criterion in EVALUATION_CRITERIA
+    ]
+
+
+def agreement_cycles(walk: Walk) -> list[int]:
+    """The cycles whose agreement had to be signed: each one the walk entered Implementación
+    in (by start_implementation, or by continue_cycle into the new cycle)."""
+    return sorted({step.cycle for step in walk.steps if step.target == Phase.IMPLEMENTATION})
+
+
+def agreements(walk: Walk, *, alliance_id: int, user_id: int) -> list[Agreement]:
+    """The walk's agreements, one per cycle of ``agreement_cycles`` (not saved)."""
+    return [
+        Agreement(alliance_id=alliance_id, cycle=cycle, created_by_id=user_id)
+        for cycle in agreement_cycles(walk)
+    ]
+
+
+def agreement_versions(
+    saved: list[Agreement], *, dates: dict, text: dict
+) -> list[AgreementVersion]:
+    """The first version of each saved agreement; ``dates``: the alliance's (start, end) by
+    its id; ``text``: the agreement's wording."""
+    return [
+        AgreementVersion(
+            agreement_id=agreement.pk,
+            number=1,
+            starts_on=dates[agreement.alliance_id][0],
+            ends_on=dates[agreement.alliance_id][1],
+            created_by_id=agreement.created_by_id,
+            **text,
+        )
+        for agreement in saved
+    ]
+
+
+def agreement_signatures(
+    versions: list[AgreementVersion], *, alliance_of: dict, members: dict, dates: dict
+) -> list[AgreementSignature]:
+    """A signature of each saved version by every member of its alliance (``members``: actor
+    ids by alliance id; ``alliance_of``: each agreement's alliance id), on paper."""
+    return [
+        AgreementSignature(
+            version_id=version.pk,
+            actor_id=actor_id,
+            method=SignatureMethod.PAPER,
+            signatory="Representante legal",
+            signed_on=dates[alliance_of[version.agreement_id]][0],
+            recorded_by_id=version.created_by_id,
+        )
+        for version in versions
+        for actor_id in members[alliance_of[version.agreement_id]]
     ]

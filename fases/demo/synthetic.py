@@ -38,6 +38,7 @@ from alianzas.models import (
     Objective,
     Origin,
     PhaseChange,
+    Place,
     Region,
     Role,
     Sector,
@@ -45,7 +46,13 @@ from alianzas.models import (
 )
 from fases.demo import phases
 from fases.demo.common import past_period, ruc
-from fases.models import Evaluation, EvaluationRating
+from fases.models import (
+    Agreement,
+    AgreementSignature,
+    AgreementVersion,
+    Evaluation,
+    EvaluationRating,
+)
 from seguimiento.models import (
     Commitment,
     CommitmentKind,
@@ -62,6 +69,14 @@ NON_LEADER_ROLES = [Role.IMPLEMENTING_PARTNER, Role.FUNDER, Role.TECHNICAL_ALLY,
 FREQUENCIES = [Frequency.MONTHLY, Frequency.QUARTERLY, Frequency.SEMIANNUAL, Frequency.ANNUAL]
 FREQUENCY_WEIGHTS = [30, 45, 15, 10]
 WORDS_FILE = Path(__file__).with_name("synthetic.yaml")
+# The synthetic alliances' partnering agreement (data for benchmarks, in Spanish like it).
+AGREEMENT_TEXT = {
+    "objective": "Alcanzar juntos los objetivos de la alianza",
+    "decision_making": "Por consenso en el comité de gestión",
+    "committee_frequency": "Cada mes",
+    "conflict_resolution": "Mediación de la coordinación en 30 días",
+    "returns_sharing": "Datos abiertos y crédito compartido entre los socios",
+}
 
 
 @cache
@@ -288,6 +303,24 @@ class SyntheticData:
             ],
             label=_("alliance regions"),
         )
+        # The territory as places too (the map and the filters read places): each region's
+        # department place, found by its code.
+        department_of = dict(
+            Place.objects.filter(level=Place.Level.DEPARTMENT).values_list("code", "pk")
+        )
+        region_code = dict(Region.objects.values_list("pk", "code"))
+        self.insert(
+            Alliance.places.through,
+            [
+                Alliance.places.through(
+                    alliance_id=alliance.pk, place_id=department_of[region_code[region_id]]
+                )
+                for alliance, regions, *_rest in plans
+                for region_id in regions
+                if region_code[region_id] in department_of
+            ],
+            label=_("alliance places"),
+        )
         self.insert(
             Alliance.goals.through,
             [
@@ -313,6 +346,36 @@ class SyntheticData:
         self.insert(Evaluation, evaluations)
         rng = random.Random(f"valoraciones-{plans[0][0].pk}")
         self.insert(EvaluationRating, phases.ratings(evaluations, rng))
+        self.signed_agreements(plans)
+
+    def signed_agreements(self, plans) -> None:
+        """The partnering agreement of every cycle a new alliance entered Implementación in,
+        signed by all its members, through the same bulk path (``fases.demo.phases``)."""
+        agreements = [
+            agreement
+            for alliance, _regions, _goals, walk in plans
+            for agreement in phases.agreements(walk, alliance_id=alliance.pk, user_id=self.admin.pk)
+        ]
+        if not agreements:
+            return
+        dates = {alliance.pk: (alliance.start_date, alliance.end_date) for alliance, *_ in plans}
+        self.insert(Agreement, agreements)
+        versions = phases.agreement_versions(agreements, dates=dates, text=AGREEMENT_TEXT)
+        self.insert(AgreementVersion, versions)
+        members = defaultdict(list)
+        for alliance_id, actor_id in Membership.objects.filter(
+            alliance_id__in=dates, left_on__isnull=True
+        ).values_list("alliance_id", "actor_id"):
+            members[alliance_id].append(actor_id)
+        self.insert(
+            AgreementSignature,
+            phases.agreement_signatures(
+                versions,
+                alliance_of={a.pk: a.alliance_id for a in agreements},
+                members=members,
+                dates=dates,
+            ),
+        )
 
     @staticmethod
     def pick_members(rng: random.Random, pool, by_sector) -> list[int]:

@@ -1,5 +1,6 @@
 """The models of seguimiento, one module per subject; imported from here by every caller."""
 
+from seguimiento.models.imports import Import
 from seguimiento.models.record import (
     OPEN_STATUSES,
     Commitment,
@@ -30,6 +31,7 @@ __all__ = [
     "Export",
     "HealthCheck",
     "HealthCheckAnswer",
+    "Import",
     "Measurement",
     "MeasurementCorrection",
     "OutgoingMessage",

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
-from alianzas import access
+from alianzas import access, date_bounds
 from alianzas.criteria import SCORE_VALIDATORS, Criterion, Score
 from alianzas.generation_queries import FollowedManager
 from alianzas.history import History
@@ -115,6 +115,12 @@ class Commitment(ProtectedStateMixin, models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.is_open and self.due_date < timezone.localdate()
+
+    def clean_fields(self, exclude=None) -> None:
+        # A due date in 1900 or 2999 is a typing mistake (alianzas.date_bounds).
+        date_bounds.clean_fields_and_dates(
+            self, super().clean_fields, {"due_date": date_bounds.NEAR}, exclude
+        )
 
     def clean(self) -> None:
         super().clean()

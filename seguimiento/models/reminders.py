@@ -22,6 +22,10 @@ class ReminderRule(models.TextChoices):
     MEASUREMENT_ESCALATION = "measurement_escalation", _("Indicator value still missing")
     HEALTH_CHECK = "health_check", _("Health check not answered")
     WEEKLY_DIGEST = "weekly_digest", _("Weekly summary of your alliances")
+    # Action points of the committee's decisions (fases registers their rules).
+    ACTION_POINT_DUE_SOON = "action_point_due_soon", _("Action point falling due soon")
+    ACTION_POINT_OVERDUE = "action_point_overdue", _("Overdue action point")
+    ACTION_POINT_ESCALATION = "action_point_escalation", _("Action point still overdue")
 
 
 class ReminderPolicy(models.Model):
@@ -155,11 +159,14 @@ class OutgoingMessage(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
+    # Empty for an invitation to someone without an account yet (alianzas.invitations).
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recipient"),
         on_delete=models.CASCADE,
         related_name="outgoing_messages",
+        null=True,
+        blank=True,
     )
     address = models.EmailField(_("to"))
     language = models.CharField(_("language"), max_length=10, default=settings.LANGUAGE_CODE)

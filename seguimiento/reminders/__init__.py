@@ -67,6 +67,7 @@ from seguimiento.reminders.rules import (
     due_queries,
     policy_parameters,
     record_due_reminders,
+    register_rule,
 )
 from seguimiento.reminders.unsubscribe import (
     UNSUBSCRIBE_SALT,
@@ -86,6 +87,7 @@ from seguimiento.reminders.wording import (
     describe,
     language_of,
     load,
+    register_kind,
     register_summary_notes,
     site_url,
 )
@@ -128,6 +130,8 @@ __all__ = [
     "read_unsubscribe_token",
     "record_due_reminders",
     "recover_messages",
+    "register_kind",
+    "register_rule",
     "register_summary_notes",
     "render_message",
     "requeue_failed",

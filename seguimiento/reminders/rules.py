@@ -341,10 +341,31 @@ RULES = (
 )
 
 
+# Rows of the table whose objects live on a floor above (the committee's action points in
+# ``fases``): registered there in ``AppConfig.ready()`` (``register_rule``), never named here.
+_registered_rules = []
+
+
+def register_rule(function) -> None:
+    """Called by a floor above in its ``ready()``: ``function(day)`` returns a list of
+    ``DueQuery`` like the functions of ``RULES`` (it may build them with ``days_from_today``,
+    ``iso``, ``policy`` and ``policy_tables``), recorded by the same sweep under the same
+    unique constraint, so exactly once."""
+    if function not in _registered_rules:
+        _registered_rules.append(function)
+
+
+# The helpers the registered rules build their statements with.
+days_from_today = _days_from_today
+iso = _iso
+policy = _policy
+policy_tables = _tables
+
+
 def due_queries(today: datetime.date) -> list[DueQuery]:
     """Every rule's SELECT of the reminders due ``today``."""
     day = _day_of(today)
-    return [query for rule in RULES for query in rule(day)]
+    return [query for rule in (*RULES, *_registered_rules) for query in rule(day)]
 
 
 # --- Recording them ---------------------------------------------------------------------

@@ -46,6 +46,19 @@ def register_summary_notes(function) -> None:
         _summary_notes.append(function)
 
 
+# Kinds of reminder whose objects live on a floor above: ``{rule: (load, describe)}``.
+_kinds = {}
+
+
+def register_kind(rules, *, load, describe) -> None:
+    """Called by a floor above in its ``ready()`` for the reminders of ``rules`` (rules it
+    registered with ``rules.register_rule``): ``load(ids)`` returns ``{id: object}`` for
+    their ``object_id``s in one query, and ``describe(reminder, alliance, obj, today)`` an
+    ``Item`` (or None to leave it out)."""
+    for rule in rules:
+        _kinds[str(rule)] = (load, describe)
+
+
 def summary_notes(alliance) -> list[str]:
     return [note for function in _summary_notes for note in function(alliance)]
 
@@ -77,6 +90,8 @@ class Loaded:
     indicators: dict
     alliances: dict
     overdue: dict
+    # The registered kinds' objects, by rule: {rule: {id: object}}.
+    registered: dict = field(default_factory=dict)
 
 
 def load(reminders, *, today: datetime.date) -> Loaded:
@@ -88,6 +103,8 @@ def load(reminders, *, today: datetime.date) -> Loaded:
             ids["indicator"].add(reminder.object_id)
         elif reminder.rule == ReminderRule.WEEKLY_DIGEST:
             ids["digest"].add(reminder.alliance_id)
+        elif reminder.rule in _kinds:
+            ids[f"registered:{reminder.rule}"].add(reminder.object_id)
         ids["alliance"].add(reminder.alliance_id)
     overdue = {}
     if ids["digest"]:
@@ -108,7 +125,17 @@ def load(reminders, *, today: datetime.date) -> Loaded:
         indicators=Indicator.objects.in_bulk(ids["indicator"]) if ids["indicator"] else {},
         alliances=Alliance.objects.in_bulk(ids["alliance"]) if ids["alliance"] else {},
         overdue=overdue,
+        registered=_load_registered(ids),
     )
+
+
+def _load_registered(ids) -> dict:
+    """One query per registered loader, for every rule it serves."""
+    by_loader = defaultdict(set)
+    for rule, (loader, _describe) in _kinds.items():
+        by_loader[loader] |= ids.get(f"registered:{rule}", set())
+    loaded = {loader: loader(wanted) for loader, wanted in by_loader.items() if wanted}
+    return {rule: loaded.get(loader, {}) for rule, (loader, _describe) in _kinds.items()}
 
 
 def _url(name: str, **kwargs) -> str:
@@ -162,6 +189,9 @@ def describe(
 
 def _describe_one(reminder, alliance, loaded: Loaded, today) -> Item | None:
     rule = reminder.rule
+    if rule in _kinds:
+        obj = loaded.registered.get(rule, {}).get(reminder.object_id)
+        return None if obj is None else _kinds[rule][1](reminder, alliance, obj, today)
     if rule in COMMITMENT_RULES:
         commitment = loaded.commitments.get(reminder.object_id)
         if commitment is None:

@@ -110,7 +110,28 @@ class Command(BaseCommand):
             generations.everything_changed()
 
         self.print_logins(demo)
+        self.print_invitation()
         self.say(_("Done in %(seconds).1f s.") % {"seconds": time.monotonic() - started})
+
+    def print_invitation(self) -> None:
+        """A pending invitation to try how people come in (fases/demo/invitation.py)."""
+        from fases.demo.invitation import demo_invitation
+
+        found = demo_invitation()
+        if found is None:
+            return
+        invitation, url = found
+        self.say("")
+        self.say(self.style.MIGRATE_HEADING(_("Demo invitation")))
+        self.say(
+            _("%(email)s is invited as %(role)s of “%(alliance)s”. Open this link, signed out:")
+            % {
+                "email": invitation.email,
+                "role": invitation.role_label,
+                "alliance": invitation.alliance.name,
+            }
+        )
+        self.say(f"  {url}")
 
     def print_logins(self, demo: CuratedDemo) -> None:
         self.say("")

@@ -161,6 +161,9 @@ class Command(BaseCommand):
             verbosity=0,
         )
         self.people()
+        # One alliance in ten is published, for the public portfolio (idempotent).
+        published = list(Alliance.objects.order_by("pk").values_list("pk", flat=True))[::10]
+        Alliance.objects.filter(pk__in=published, published=False).update(published=True)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         self.stdout.write(f"Data ready in {time.monotonic() - started:.1f} s.")
@@ -217,6 +220,11 @@ class Command(BaseCommand):
                 reverse("seguimiento:monitoring", args=[alliance]),
                 "coordinator",
             ),
+            # The national view: the map of every alliance, the published ones with their
+            # map (signed in: the anonymous throttle would refuse wrk's load), the network.
+            Page("Map (all alliances)", reverse("fases:territory_map"), "administrator"),
+            Page("Public portfolio", reverse("public:portfolio"), "administrator"),
+            Page("Actor network (all)", reverse("fases:actor_network"), "administrator"),
         ]
 
     def count_queries(self, page: Page) -> tuple[int, int]:
@@ -536,7 +544,7 @@ def wait_until_up(url: str, server: subprocess.Popen, seconds: float = 30) -> No
         if server.poll() is not None:
             raise CommandError("gunicorn stopped before answering.")
         try:
-            urllib.request.urlopen(url, timeout=1)
+            urllib.request.urlopen(url, timeout=1)  # nosec B310 - http://127.0.0.1 built here
             return
         except OSError:
             time.sleep(0.2)
@@ -599,7 +607,7 @@ def median_of_rounds(rounds: list[dict]) -> dict:
 
 def count(table: str) -> int:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM {table}")  # fixed table names
+        cursor.execute(f"SELECT COUNT(*) FROM {table}")  # nosec B608 - fixed table names
         return cursor.fetchone()[0]
 
 

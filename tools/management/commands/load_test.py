@@ -47,6 +47,7 @@ from alianzas.models import (
     Sector,
     User,
 )
+from fases.models import Agreement, AgreementSignature, AgreementVersion, SignatureMethod
 from fases.services import change_phase
 from seguimiento.models import (
     Commitment,
@@ -57,6 +58,43 @@ from seguimiento.models import (
 )
 
 PASSWORD = "carga-alianzas-2026"
+
+
+def signed_agreement(alliance, user, today) -> None:
+    """The partnering agreement of the alliance's cycle, signed by every member on paper:
+    what starting Implementación requires (fases.requirements). Written directly, like the
+    rest of the load's set-up; the load then exercises the pages, not the signing."""
+    agreement, _ = Agreement.objects.get_or_create(
+        alliance=alliance, cycle=alliance.cycle, defaults={"created_by": user}
+    )
+    version, _ = AgreementVersion.objects.get_or_create(
+        agreement=agreement,
+        number=1,
+        defaults={
+            "objective": "Prueba de carga: agua segura",
+            "decision_making": "Por consenso",
+            "committee_frequency": "Cada mes",
+            "conflict_resolution": "Mediación de la coordinación",
+            "returns_sharing": "Datos abiertos",
+            "starts_on": today,
+            "ends_on": today.replace(year=today.year + 2),
+            "created_by": user,
+        },
+    )
+    for membership in alliance.memberships.filter(left_on__isnull=True):
+        AgreementSignature.objects.get_or_create(
+            version=version,
+            actor_id=membership.actor_id,
+            defaults={
+                "method": SignatureMethod.PAPER,
+                "signatory": "Representante de carga",
+                "signed_on": today,
+                "recorded_by": user,
+            },
+        )
+    alliance.forget()
+
+
 ALLIANCES = 5
 COMMITMENTS_PER_ACTOR = 3
 PERIOD_OPTION = re.compile(r'name="period_start".*?<option value="([^"]+)"', re.DOTALL)
@@ -130,6 +168,7 @@ def prepare(prefix: str, users: int) -> list[dict]:
                 frequency=Frequency.MONTHLY,
             )
         if alliance.phase == Phase.IDENTIFICATION:
+            signed_agreement(alliance, setup_user, today)
             change_phase(alliance=alliance, transition="start_implementation", user=setup_user)
         alliances.append(
             {

@@ -1,0 +1,99 @@
+"""Choice fields that refuse an id the database cannot hold, before asking it.
+
+A posted ``regions=99999999999999999999999`` reached the database as it was: SQLite
+answered ``OverflowError`` and PostgreSQL ``DataError``, a server error either way. These
+fields check that each id is a whole number within the range of the primary key's column
+(for the database the queryset reads) and otherwise refuse it as any other unknown choice,
+next to the field. Every form of the three apps uses them: the model forms through
+``ModelForm`` (or ``safe_formfield`` as their ``formfield_callback``), the others by
+declaring these fields; ``tests/test_properties.py`` checks that no form is left with
+Django's own.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import connections, models
+from django.forms.models import BaseModelForm, ModelFormMetaclass
+
+# Without a known range (a backend that reports none), a signed 64-bit integer.
+_BIGINT = (-(2**63), 2**63 - 1)
+
+
+def _id_range(queryset, key: str | None) -> tuple[int, int] | None:
+    """The values the key column can hold, or None when it is not an integer column."""
+    field = queryset.model._meta.get_field(key) if key else queryset.model._meta.pk
+    internal = field.get_internal_type()
+    if not isinstance(field, models.IntegerField | models.AutoField):
+        return None
+    low, high = connections[queryset.db].ops.integer_field_range(internal)
+    return (low if low is not None else _BIGINT[0], high if high is not None else _BIGINT[1])
+
+
+def _fits(value, bounds: tuple[int, int]) -> bool:
+    text = str(value).strip()
+    if len(text) > 25:  # long before int() spends time on it
+        return False
+    try:
+        number = int(text)
+    except (TypeError, ValueError):
+        return False
+    return bounds[0] <= number <= bounds[1]
+
+
+class ModelChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values and not isinstance(value, self.queryset.model):
+            bounds = _id_range(self.queryset, self.to_field_name)
+            if bounds is not None and not _fits(value, bounds):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": value},
+                )
+        return super().to_python(value)
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        bounds = _id_range(self.queryset, self.to_field_name)
+        if bounds is not None:
+            try:
+                values = frozenset(value)
+            except TypeError:
+                values = frozenset()
+            for each in values:
+                if not _fits(each, bounds):
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": each},
+                    )
+        return super()._check_values(value)
+
+
+def safe_formfield(field, **kwargs):
+    """A model form's ``formfield_callback``: foreign keys and many-to-many fields get the
+    fields above."""
+    if isinstance(field, models.ManyToManyField):
+        kwargs.setdefault("form_class", ModelMultipleChoiceField)
+    elif isinstance(field, models.ForeignKey):
+        kwargs.setdefault("form_class", ModelChoiceField)
+    return field.formfield(**kwargs)
+
+
+class _SafeFieldsMetaclass(ModelFormMetaclass):
+    # Django reads ``formfield_callback`` from the form's own Meta only (a subclass's Meta
+    # does not inherit it), so it is put there unless the form chose one.
+    def __new__(mcs, name, bases, attrs):
+        meta = attrs.get("Meta")
+        if meta is not None and not hasattr(meta, "formfield_callback"):
+            meta.formfield_callback = safe_formfield
+        return super().__new__(mcs, name, bases, attrs)
+
+
+class ModelForm(BaseModelForm, metaclass=_SafeFieldsMetaclass):
+    """A model form whose foreign keys and many-to-many fields are the fields above (the
+    model forms of the three apps subclass it; ``class Meta(ModelForm.Meta)`` works too)."""
+
+    class Meta:
+        formfield_callback = safe_formfield

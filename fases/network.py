@@ -1,0 +1,200 @@
+"""The actor network: which organisations work together, and who brokers between them.
+
+Two actors are linked when they are current members of the same alliance; the link's weight
+is the number of alliances they share. Each actor is sized by the number of its alliances,
+and measured by degree centrality (how many others it works with, as a share of all) and
+betweenness centrality (how often it lies on the shortest path between two others: the
+brokers between sectors and regions), computed with networkx on the unweighted graph.
+
+The graph, its figures and its layout are computed once per change of any alliance (cached
+on the portfolio's generation, ``alianzas.generations.portfolio_value``) and drawn as SVG on
+the server.
+"""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import networkx as nx
+from django.db.models import QuerySet
+
+from alianzas import generations
+from alianzas.models import Actor, Alliance, Membership
+
+SIZE = 600  # the drawing's width and height in SVG units
+MARGIN = 40
+MAX_DRAWN = 150  # beyond this many actors the drawing shows the most connected ones
+
+
+@dataclass
+class Node:
+    pk: int
+    name: str
+    sector: str
+    sector_label: str
+    region: str
+    alliances: int
+    degree: float
+    betweenness: float
+    partners: int
+    x: float = 0
+    y: float = 0
+    r: float = 0
+
+
+@dataclass
+class Network:
+    nodes: list[Node]
+    edges: list[tuple[int, int, int]]  # (actor, actor, shared alliances)
+    drawn: list[Node] = field(default_factory=list)
+    lines: list[tuple[float, float, float, float, int]] = field(default_factory=list)
+    estimated: bool = False  # betweenness estimated from sampled sources (large networks)
+
+    @property
+    def size(self) -> int:
+        return SIZE
+
+
+def memberships(alliances: QuerySet[Alliance]) -> list[tuple[int, int]]:
+    """(alliance, actor) of every current membership of ``alliances``: one query."""
+    return list(
+        Membership.objects.filter(
+            alliance__in=alliances.order_by().values("pk"), left_on__isnull=True
+        )
+        .order_by()
+        .values_list("alliance_id", "actor_id")
+        .distinct()
+    )
+
+
+def graph(pairs: list[tuple[int, int]]) -> nx.Graph:
+    """Actors as nodes, linked by the alliances they share (``weight``: how many);
+    ``alliances`` on each node: how many alliances it is in."""
+    by_alliance = defaultdict(set)
+    for alliance_id, actor_id in pairs:
+        by_alliance[alliance_id].add(actor_id)
+    g = nx.Graph()
+    for actors in by_alliance.values():
+        for actor in actors:
+            if actor not in g:
+                g.add_node(actor, alliances=0)
+            g.nodes[actor]["alliances"] += 1
+        for a, b in combinations(sorted(actors), 2):
+            weight = g.edges[a, b]["weight"] + 1 if g.has_edge(a, b) else 1
+            g.add_edge(a, b, weight=weight)
+    return g
+
+
+# Exact betweenness costs O(actors × links): seconds at a few hundred actors, minutes at
+# the national scale (2,000 actors and 50,000 links: about 160 s here). Above EXACT_UP_TO
+# actors it is estimated from SAMPLED_SOURCES shortest-path sources (networkx's ``k``), with
+# a fixed seed so that the same network gets the same figures; the page says so.
+EXACT_UP_TO = 500
+SAMPLED_SOURCES = 50
+
+
+def centrality(g: nx.Graph) -> tuple[dict, dict]:
+    """Degree and betweenness centrality (normalised, unweighted), as networkx defines them."""
+    if g.number_of_nodes() < 2:
+        zeros = dict.fromkeys(g.nodes, 0.0)
+        return zeros, dict(zeros)
+    if g.number_of_nodes() > EXACT_UP_TO:
+        betweenness = nx.betweenness_centrality(g, k=SAMPLED_SOURCES, normalized=True, seed=7)
+    else:
+        betweenness = nx.betweenness_centrality(g, normalized=True)
+    return nx.degree_centrality(g), betweenness
+
+
+def _layout(g: nx.Graph, sector_of: dict[int, str]) -> dict[int, tuple[float, float]]:
+    """Actors on a circle, grouped by sector and, within a sector, by number of partners:
+    links that cross the circle join sectors, so brokers stand out. Pure Python and
+    deterministic (a force layout would need numpy, for a drawing that changes each time)."""
+    order = sorted(g.nodes, key=lambda n: (sector_of.get(n, ""), -g.degree(n), n))
+    if not order:
+        return {}
+    centre, radius = SIZE / 2, SIZE / 2 - MARGIN
+    step = 2 * math.pi / len(order)
+    return {
+        n: (
+            round(centre + radius * math.cos(i * step - math.pi / 2), 1),
+            round(centre + radius * math.sin(i * step - math.pi / 2), 1),
+        )
+        for i, n in enumerate(order)
+    }
+
+
+def compute(pairs: list[tuple[int, int]], sector_of: dict[int, str]) -> dict:
+    """Everything about the network that depends only on who is in which alliance: plain
+    data, so that it can be cached."""
+    g = graph(pairs)
+    degree, betweenness = centrality(g)
+    drawn = sorted(g.nodes, key=lambda n: (-g.degree(n), n))[:MAX_DRAWN]
+    positions = _layout(g.subgraph(drawn), sector_of)
+    return {
+        "nodes": {
+            n: {
+                "alliances": g.nodes[n]["alliances"],
+                "degree": degree[n],
+                "betweenness": betweenness[n],
+                "partners": g.degree(n),
+            }
+            for n in g.nodes
+        },
+        "edges": [(a, b, d["weight"]) for a, b, d in g.edges(data=True)],
+        "positions": positions,
+        "estimated": g.number_of_nodes() > EXACT_UP_TO,
+    }
+
+
+def actor_network(
+    alliances: QuerySet[Alliance], *, sector: str = "", region=None, scope_key: str = "all"
+) -> Network:
+    """The network of the actors of ``alliances`` (the figures over the whole network; the
+    filters by ``sector`` and ``region`` choose which actors are listed and drawn)."""
+
+    def build():
+        pairs = memberships(alliances)
+        sectors = dict(
+            Actor.objects.filter(pk__in={a for _, a in pairs}).values_list("pk", "sector")
+        )
+        return compute(pairs, sectors)
+
+    data = generations.portfolio_value(f"actor-network:{scope_key}", build)
+    actors = Actor.objects.filter(pk__in=list(data["nodes"])).select_related("region")
+    if sector:
+        actors = actors.filter(sector=sector)
+    if region:
+        actors = actors.filter(region=region)
+    nodes = []
+    for actor in actors.order_by("name", "pk"):
+        figures = data["nodes"][actor.pk]
+        node = Node(
+            pk=actor.pk,
+            name=actor.acronym or actor.name,
+            sector=actor.sector,
+            sector_label=actor.get_sector_display(),
+            region=actor.region.name if actor.region else "",
+            alliances=figures["alliances"],
+            degree=figures["degree"],
+            betweenness=figures["betweenness"],
+            partners=figures["partners"],
+        )
+        if (position := data["positions"].get(actor.pk)) is not None:
+            node.x, node.y = position
+            node.r = 4 + 3 * math.sqrt(figures["alliances"])
+        nodes.append(node)
+    nodes.sort(key=lambda n: (-n.betweenness, -n.degree, n.name))
+    shown = {n.pk: n for n in nodes if n.r}
+    lines = [
+        (shown[a].x, shown[a].y, shown[b].x, shown[b].y, w)
+        for a, b, w in data["edges"]
+        if a in shown and b in shown
+    ]
+    return Network(
+        nodes=nodes,
+        edges=data["edges"],
+        drawn=list(shown.values()),
+        lines=lines,
+        estimated=data.get("estimated", False),
+    )

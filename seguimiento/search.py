@@ -1,0 +1,105 @@
+"""One search over what a person may see: alliances, actors and commitments.
+
+Text is compared by its key (``alianzas.search_key``): without case or accents, so
+"credito" finds "Crédito", on PostgreSQL (``unaccent``, with trigram indexes on the keys)
+and on SQLite alike. An alliance is found by its name, its problem or the name, acronym or
+RUC of one of its members ("Pichari" finds the alliances of the Municipalidad Distrital de
+Pichari); an actor by its name, acronym, RUC or description; a commitment by its
+description or its actor's name. Alliances and commitments only among
+``access.visible_alliances``; the registry of actors is open to everyone signed in, as its
+pages are. One query per kind.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from alianzas import access
+from alianzas.models import Actor, Membership
+from alianzas.search_key import SearchKey, search_key
+from alianzas.validators import normalise_ruc
+from seguimiento.models import Commitment
+
+MIN_LENGTH = 2
+LIMIT = 20
+
+
+@dataclass
+class Results:
+    query: str
+    alliances: list = field(default_factory=list)
+    actors: list = field(default_factory=list)
+    commitments: list = field(default_factory=list)
+    # Whether each kind had more than ``LIMIT`` matches (only the first are listed).
+    more: dict = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return len(self.alliances) + len(self.actors) + len(self.commitments)
+
+
+def matches(*fields: str, key: str) -> Q:
+    """Any of ``fields`` (aliased as ``_k_<field>``) contains ``key``."""
+    condition = Q()
+    for name in fields:
+        condition |= Q(**{f"_k_{name.replace('__', '_')}__contains": key})
+    return condition
+
+
+def keyed(queryset: QuerySet, *fields: str) -> QuerySet:
+    return queryset.alias(**{f"_k_{name.replace('__', '_')}": SearchKey(name) for name in fields})
+
+
+def actor_condition(key: str, ruc: str, prefix: str = "") -> Q:
+    condition = matches(f"{prefix}name", f"{prefix}acronym", key=key)
+    if ruc:
+        condition |= Q(**{f"{prefix}ruc__contains": ruc})
+    return condition
+
+
+def search(user, text: str, *, limit: int = LIMIT) -> Results:
+    text = (text or "").strip()[:200]
+    results = Results(query=text)
+    key = search_key(text)
+    if len(key) < MIN_LENGTH or not (user.is_authenticated and user.is_active):
+        return results
+    # A RUC pasted with spaces or dots is still found; digits only, or it would match any text.
+    ruc = normalise_ruc(text) if any(ch.isdigit() for ch in text) else ""
+    ruc = ruc if ruc.isdigit() else ""
+
+    visible = access.visible_alliances(user)
+    member = keyed(
+        Membership.objects.filter(alliance=OuterRef("pk")), "actor__name", "actor__acronym"
+    ).filter(actor_condition(key, ruc, "actor__"))
+    alliances = (
+        keyed(visible, "name", "problem")
+        .filter(matches("name", "problem", key=key) | Exists(member))
+        .order_by("name", "pk")
+    )
+    results.alliances = list(alliances[: limit + 1])
+
+    actors = (
+        keyed(Actor.objects.all(), "name", "acronym", "description")
+        .filter(actor_condition(key, ruc) | matches("description", key=key))
+        .select_related("region")
+        .order_by("name", "pk")
+    )
+    results.actors = list(actors[: limit + 1])
+
+    commitments = (
+        keyed(
+            Commitment.objects.filter(alliance__in=visible.values("pk")),
+            "description",
+            "actor__name",
+        )
+        .filter(matches("description", "actor__name", key=key))
+        .select_related("alliance", "actor")
+        .order_by("due_date", "pk")
+    )
+    results.commitments = list(commitments[: limit + 1])
+
+    for kind in ("alliances", "actors", "commitments"):
+        found = getattr(results, kind)
+        results.more[kind] = len(found) > limit
+        setattr(results, kind, found[:limit])
+    return results

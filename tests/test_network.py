@@ -1,0 +1,128 @@
+"""The actor network: centrality against a small network worked out by hand, and its pages."""
+
+import pytest
+from django.urls import reverse
+
+from alianzas.models import Actor, Alliance, Region, Sector
+from fases import network
+from tests.factories import AllianceFactory, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def small(coordinator):
+    """Three alliances: {a, b, c}, {c, d}, {d, e}. So the links are a–b, a–c, b–c, c–d, d–e.
+
+    Worked out by hand (n = 5; degree = partners / (n − 1); betweenness = the share of the
+    (n − 1)(n − 2) / 2 = 6 pairs of other actors whose shortest path runs through it):
+    a: 2 partners, 0.5, 0        b: 2 partners, 0.5, 0
+    c: 3 partners, 0.75, 4/6 (a–d, a–e, b–d, b–e)
+    d: 2 partners, 0.5, 3/6 (a–e, b–e, c–e)
+    e: 1 partner, 0.25, 0
+    """
+    lima, cusco = Region.objects.get(code="15"), Region.objects.get(code="08")
+    actors = {
+        "a": Actor.objects.create(name="A", sector=Sector.PUBLIC, region=lima),
+        "b": Actor.objects.create(name="B", sector=Sector.PRIVATE, region=lima),
+        "c": Actor.objects.create(name="C", sector=Sector.CIVIL_SOCIETY, region=lima),
+        "d": Actor.objects.create(name="D", sector=Sector.ACADEMIA, region=cusco),
+        "e": Actor.objects.create(name="E", sector=Sector.PUBLIC, region=cusco),
+    }
+    for members in ("abc", "cd", "de"):
+        alliance = AllianceFactory(coordinators=[coordinator])
+        for i, key in enumerate(members):
+            MembershipFactory(
+                alliance=alliance, actor=actors[key], role="leader" if i == 0 else "funder"
+            )
+    # A former member does not count.
+    left = MembershipFactory(
+        alliance=alliance, actor=Actor.objects.create(name="F", sector="public")
+    )
+    left.left_on = left.joined_on
+    left.save()
+    return actors
+
+
+EXPECTED = {
+    "A": (1, 2, 0.5, 0.0),
+    "B": (1, 2, 0.5, 0.0),
+    "C": (2, 3, 0.75, 4 / 6),
+    "D": (2, 2, 0.5, 3 / 6),
+    "E": (1, 1, 0.25, 0.0),
+}
+
+
+def test_centrality_matches_the_hand_computed_network(small):
+    result = network.actor_network(Alliance.objects.all())
+    figures = {n.name: (n.alliances, n.partners, n.degree, n.betweenness) for n in result.nodes}
+    assert figures.keys() == EXPECTED.keys()
+    for name, (alliances, partners, degree, betweenness) in EXPECTED.items():
+        got = figures[name]
+        assert got[:2] == (alliances, partners), name
+        assert got[2] == pytest.approx(degree), name
+        assert got[3] == pytest.approx(betweenness), name
+    # The brokers come first.
+    assert [n.name for n in result.nodes[:2]] == ["C", "D"]
+    assert sorted((min(a, b), max(a, b)) for a, b, _ in result.edges) == sorted(
+        (small[x].pk, small[y].pk) for x, y in ("ab", "ac", "bc", "cd", "de")
+    )
+
+
+def test_shared_alliances_weigh_the_link(small):
+    again = AllianceFactory()
+    MembershipFactory(alliance=again, actor=small["a"], role="leader")
+    MembershipFactory(alliance=again, actor=small["b"])
+    weights = {
+        frozenset((a, b)): w for a, b, w in network.actor_network(Alliance.objects.all()).edges
+    }
+    assert weights[frozenset((small["a"].pk, small["b"].pk))] == 2
+
+
+def test_the_filters_choose_the_actors_not_the_figures(small):
+    result = network.actor_network(Alliance.objects.all(), region=Region.objects.get(code="08"))
+    assert {n.name: n.betweenness for n in result.nodes} == pytest.approx({"D": 0.5, "E": 0.0})
+    result = network.actor_network(Alliance.objects.all(), sector=Sector.PUBLIC)
+    assert [n.name for n in result.nodes] == ["A", "E"]
+
+
+def test_the_layout_is_computed_once_per_change(small, settings, django_assert_max_num_queries):
+    settings.PAGE_CACHE = True
+    network.actor_network(Alliance.objects.all(), scope_key="t")
+    with django_assert_max_num_queries(1):  # the actors only: the graph comes from the cache
+        network.actor_network(Alliance.objects.all(), scope_key="t")
+    MembershipFactory(
+        alliance=Alliance.objects.get(memberships__actor=small["a"]), actor=small["e"]
+    )
+    result = network.actor_network(Alliance.objects.all(), scope_key="t")
+    # Heard the new membership: E now works with A, B and C besides D.
+    assert {n.name: n.partners for n in result.nodes}["E"] == 4
+
+
+def test_the_network_pages(client, coordinator, small, django_assert_max_num_queries):
+    client.force_login(coordinator)
+    response = client.get(reverse("fases:actor_network"), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert content.count("<circle") == 5
+    assert "0.667" in content  # C's betweenness in the table
+    with django_assert_max_num_queries(12):
+        client.get(reverse("fases:actor_network"), {"sector": "public", "region": "zzz"})
+    page = client.get(reverse("fases:actor_network_detail", args=[small["e"].pk]))
+    assert page.status_code == 200
+    assert {n.name for n in page.context["network"].nodes} == {"D", "E"}
+
+
+def test_the_network_is_for_the_portfolio_readers(client, member_representative):
+    client.force_login(member_representative)
+    assert client.get(reverse("fases:actor_network")).status_code == 403
+
+
+def test_a_large_network_estimates_betweenness_and_says_so(small, monkeypatch):
+    monkeypatch.setattr(network, "EXACT_UP_TO", 3)
+    monkeypatch.setattr(network, "SAMPLED_SOURCES", 5)  # every actor: the estimate is exact
+    result = network.actor_network(Alliance.objects.all(), scope_key="large")
+    assert result.estimated
+    assert {n.name: n.betweenness for n in result.nodes} == pytest.approx(
+        {name: figures[3] for name, figures in EXPECTED.items()}
+    )
