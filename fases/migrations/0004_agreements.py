@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import fases.models
+import fases.models.agreements
 import seguimiento.evidence
 import simple_history.models
 from django.conf import settings
@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
                 ('starts_on', models.DateField(verbose_name='in force from')),
                 ('ends_on', models.DateField(verbose_name='in force until')),
                 ('amendment_reason', models.TextField(blank=True, verbose_name='reason for the amendment')),
-                ('document', models.FileField(blank=True, max_length=200, upload_to=fases.models._agreement_file_path, validators=[seguimiento.evidence.validate_evidence], verbose_name='signed document')),
+                ('document', models.FileField(blank=True, max_length=200, upload_to=fases.models.agreements._agreement_file_path, validators=[seguimiento.evidence.validate_evidence], verbose_name='signed document')),
                 ('document_name', models.CharField(blank=True, max_length=150, verbose_name='document file name')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date')),
                 ('agreement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='fases.agreement', verbose_name='agreement')),
@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
                 ('signatory', models.CharField(max_length=200, verbose_name='signed by')),
                 ('signed_on', models.DateField(verbose_name='signed on')),
                 ('adhesion', models.BooleanField(default=False, verbose_name='adhesion of a later member')),
-                ('evidence', models.FileField(blank=True, max_length=200, upload_to=fases.models._agreement_file_path, validators=[seguimiento.evidence.validate_evidence], verbose_name='evidence')),
+                ('evidence', models.FileField(blank=True, max_length=200, upload_to=fases.models.agreements._agreement_file_path, validators=[seguimiento.evidence.validate_evidence], verbose_name='evidence')),
                 ('evidence_name', models.CharField(blank=True, max_length=150, verbose_name='evidence file name')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='recorded at')),
                 ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='alianzas.actor', verbose_name='actor')),
