@@ -32,6 +32,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.http.multipartparser import MultiPartParser
 from django.urls import reverse
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -576,13 +577,19 @@ def value_for(field):
 
 
 PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def uploaded(name: str, content: bytes) -> SimpleUploadedFile:
+    """A file as it reaches a form: its name as Django's upload parser leaves it (the base
+    name, printable; "/" or ".." arrive as no name at all, which a browser never sends)."""
+    return SimpleUploadedFile(MultiPartParser.sanitize_file_name(None, name) or "x", content)
+
+
 FILES = st.one_of(
     st.binary(max_size=2000),
     st.just(PDF),
     st.binary(max_size=200).map(lambda tail: b"MZ" + tail),
-).flatmap(
-    lambda content: st.text(max_size=200).map(lambda name: SimpleUploadedFile(name or "x", content))
-)
+).flatmap(lambda content: st.text(max_size=200).map(lambda name: uploaded(name, content)))
 
 
 def rows() -> tuple:
