@@ -66,32 +66,14 @@ def _action_points(day, rule, *, to: str, condition: str, period: str, first, la
 
 def action_point_due_soon(day) -> list:
     """An action point falls due soon: its owner, at the first and the last notice, once
-    per due date and notice."""
-    days = rules.days_from_today("ap.due_date")
-    due = rules.iso("ap.due_date")
-    rule = ReminderRule.ACTION_POINT_DUE_SOON
-    policy = rules.policy
-    return [
-        _action_points(
-            day,
-            rule,
-            to="owner",
-            condition=f"{days} <= {policy('first_notice_days')}"
-            f" AND {days} > {policy('last_notice_days')}",
-            period=f"{due} || ':first'",
-            first=day.today + DAY,
-            last=day.today + day.widest["first_notice_days"] * DAY,
-        ),
-        _action_points(
-            day,
-            rule,
-            to="owner",
-            condition=f"{days} > 0 AND {days} <= {policy('last_notice_days')}",
-            period=f"{due} || ':last'",
-            first=day.today + DAY,
-            last=day.today + day.widest["last_notice_days"] * DAY,
-        ),
-    ]
+    per due date and notice (the same notices as a commitment's)."""
+    return rules.due_soon(
+        day,
+        _action_points,
+        ReminderRule.ACTION_POINT_DUE_SOON,
+        to="owner",
+        due_column="ap.due_date",
+    )
 
 
 def action_point_overdue(day) -> list:

@@ -155,33 +155,45 @@ def _commitments(day: Day, rule, *, to: str, condition: str, period: str, first,
     return DueQuery(rule, sql, params)
 
 
-def commitment_due_soon(day: Day) -> list[DueQuery]:
-    """A commitment falls due soon: its representatives, at the first notice (unless the
-    last one is already due) and at the last, once per due date and notice."""
-    days = _days_from_today("c.due_date")
-    due = _iso("c.due_date")
-    rule = ReminderRule.COMMITMENT_DUE_SOON
+def due_soon(day: Day, build, rule: str, *, to: str, due_column: str) -> list[DueQuery]:
+    """The two notices before a due date: the first (unless the last is already due) and the
+    last, once per due date and notice. ``build`` writes one rule's query for its kind of
+    row (commitments here, action points on the floor above); ``due_column`` is its date."""
+    days = _days_from_today(due_column)
+    due = _iso(due_column)
     return [
-        _commitments(
+        build(
             day,
             rule,
-            to="representatives",
+            to=to,
             condition=f"{days} <= {_policy('first_notice_days')}"
             f" AND {days} > {_policy('last_notice_days')}",
             period=f"{due} || ':first'",
             first=day.today + DAY,
             last=day.today + day.widest["first_notice_days"] * DAY,
         ),
-        _commitments(
+        build(
             day,
             rule,
-            to="representatives",
+            to=to,
             condition=f"{days} > 0 AND {days} <= {_policy('last_notice_days')}",
             period=f"{due} || ':last'",
             first=day.today + DAY,
             last=day.today + day.widest["last_notice_days"] * DAY,
         ),
     ]
+
+
+def commitment_due_soon(day: Day) -> list[DueQuery]:
+    """A commitment falls due soon: its representatives, at the first notice (unless the
+    last one is already due) and at the last, once per due date and notice."""
+    return due_soon(
+        day,
+        _commitments,
+        ReminderRule.COMMITMENT_DUE_SOON,
+        to="representatives",
+        due_column="c.due_date",
+    )
 
 
 def commitment_overdue(day: Day) -> list[DueQuery]:
