@@ -105,6 +105,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # X-Page-Cache: hit|miss where the page cache served or stored the content (make bench).
+    "alianzas.page_cache_header.PageCacheHeaderMiddleware",
     # The same Spanish "not found" page for a missing alliance and a hidden one, also under
     # DEBUG=True (config/not_found.py).
     "config.not_found.NotFoundPageMiddleware",
@@ -341,11 +343,19 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 # Celery beat runs the sweep this often; a sweep still queued when the next is due expires.
 REMINDER_SWEEP_SECONDS = int(env("REMINDER_SWEEP_SECONDS", "300"))
+# The national actor network (fases.network) is computed again this often when its
+# memberships changed: seconds of work at the national scale, kept off the requests.
+NETWORK_REFRESH_SECONDS = int(env("NETWORK_REFRESH_SECONDS", "300"))
 CELERY_BEAT_SCHEDULE = {
     "sweep-reminders": {
         "task": "seguimiento.sweep_reminders",
         "schedule": REMINDER_SWEEP_SECONDS,
         "options": {"expires": REMINDER_SWEEP_SECONDS},
+    },
+    "refresh-actor-network": {
+        "task": "fases.refresh_actor_network",
+        "schedule": NETWORK_REFRESH_SECONDS,
+        "options": {"expires": NETWORK_REFRESH_SECONDS},
     },
 }
 # A refused or unreachable mail server is retried after 1, 2, 4, 8 and 16 minutes.

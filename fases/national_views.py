@@ -16,7 +16,7 @@ from alianzas.forms import ActorFilterForm, AllianceFilterForm
 from alianzas.models import Actor, Sector
 from alianzas.refusals import NotPermitted, Refused
 from alianzas.selectors import filter_alliances
-from alianzas.views import filtered
+from alianzas.views import filtered, paginate
 from fases import network
 from fases.public.views import map_context
 
@@ -39,7 +39,9 @@ def territory(request):
 
 def _network_scope_key(request) -> str:
     # Administrators see every alliance; a coordinator the ones they coordinate.
-    return "all" if access.is_administrator(request.user) else f"user-{request.user.pk}"
+    if access.is_administrator(request.user):
+        return network.NATIONAL
+    return f"user-{request.user.pk}"
 
 
 @login_required
@@ -56,6 +58,8 @@ def actor_network(request):
         "nav": "network",
         "filter_form": form,
         "network": result,
+        # The table a page at a time: thousands of actors at the national scale.
+        "page": paginate(request, result.nodes),
         "actor": None,
         "sectors": Sector.choices,
     }
@@ -74,6 +78,7 @@ def actor_network_detail(request, pk):
     context = {
         "nav": "network",
         "network": result,
+        "page": paginate(request, result.nodes),
         "actor": actor,
         "filter_form": None,
         "sectors": Sector.choices,

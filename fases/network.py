@@ -6,11 +6,17 @@ and measured by degree centrality (how many others it works with, as a share of 
 betweenness centrality (how often it lies on the shortest path between two others: the
 brokers between sectors and regions), computed with networkx on the unweighted graph.
 
-The graph, its figures and its layout are computed once per change of any alliance (cached
-on the portfolio's generation, ``alianzas.generations.portfolio_value``) and drawn as SVG on
+The graph, its figures and its layout depend only on who is in which alliance. For the whole
+country (``NATIONAL``: thousands of actors, seconds of betweenness) a worker computes them
+when the memberships change and keeps them (``NetworkFigures``, ``refresh_national``); a
+visit reads what it kept, and only the very first visit computes them itself. A smaller
+network (a coordinator's alliances, one actor's) is computed in the request, once per change
+of any alliance (``alianzas.generations.portfolio_value``). Either way it is drawn as SVG on
 the server.
 """
 
+import datetime
+import hashlib
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -18,13 +24,16 @@ from itertools import combinations
 
 import networkx as nx
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from alianzas import generations
 from alianzas.models import Actor, Alliance, Membership
+from fases.models import NetworkFigures
 
 SIZE = 600  # the drawing's width and height in SVG units
 MARGIN = 40
 MAX_DRAWN = 150  # beyond this many actors the drawing shows the most connected ones
+NATIONAL = "all"  # the scope of every alliance: kept by a worker (refresh_national)
 
 
 @dataclass
@@ -46,10 +55,13 @@ class Node:
 @dataclass
 class Network:
     nodes: list[Node]
-    edges: list[tuple[int, int, int]]  # (actor, actor, shared alliances)
+    # (actor, actor, shared alliances) between the drawn actors: every link of a network
+    # small enough to be drawn whole.
+    edges: list[tuple[int, int, int]]
     drawn: list[Node] = field(default_factory=list)
     lines: list[tuple[float, float, float, float, int]] = field(default_factory=list)
     estimated: bool = False  # betweenness estimated from sampled sources (large networks)
+    computed_at: datetime.datetime | None = None  # when kept figures were computed
 
     @property
     def size(self) -> int:
@@ -130,61 +142,110 @@ def compute(pairs: list[tuple[int, int]], sector_of: dict[int, str]) -> dict:
     g = graph(pairs)
     degree, betweenness = centrality(g)
     drawn = sorted(g.nodes, key=lambda n: (-g.degree(n), n))[:MAX_DRAWN]
-    positions = _layout(g.subgraph(drawn), sector_of)
+    shown = g.subgraph(drawn)
+    positions = _layout(shown, sector_of)
     return {
-        "nodes": {
-            n: {
-                "alliances": g.nodes[n]["alliances"],
-                "degree": degree[n],
-                "betweenness": betweenness[n],
-                "partners": g.degree(n),
-            }
+        # As lists, not dicts keyed by actor: the same data whether kept as JSON or not.
+        "nodes": [
+            [
+                n,
+                g.nodes[n]["alliances"],
+                degree[n],
+                betweenness[n],
+                g.degree(n),
+                *positions.get(n, (None, None)),
+            ]
             for n in g.nodes
-        },
-        "edges": [(a, b, d["weight"]) for a, b, d in g.edges(data=True)],
-        "positions": positions,
+        ],
+        "edges": [[a, b, d["weight"]] for a, b, d in shown.edges(data=True)],
         "estimated": g.number_of_nodes() > EXACT_UP_TO,
     }
 
 
+def _build(alliances: QuerySet[Alliance]) -> dict:
+    pairs = memberships(alliances)
+    return compute(pairs, _sectors(pairs))
+
+
+def _sectors(pairs) -> dict[int, str]:
+    return dict(Actor.objects.filter(pk__in={a for _, a in pairs}).values_list("pk", "sector"))
+
+
+def _fingerprint(pairs: list[tuple[int, int]], sectors: dict[int, str]) -> str:
+    """What the figures and the layout depend on: who is in which alliance, and the sectors
+    the drawing groups actors by."""
+    return hashlib.sha256(repr((sorted(pairs), sorted(sectors.items()))).encode()).hexdigest()
+
+
+def refresh_national() -> bool:
+    """Compute and keep the national network's figures if the current memberships differ
+    from those they were computed from; whether it did (the worker's task, every
+    ``NETWORK_REFRESH_SECONDS``)."""
+    pairs = memberships(Alliance.objects.all())
+    sectors = _sectors(pairs)
+    fingerprint = _fingerprint(pairs, sectors)
+    if NetworkFigures.objects.filter(scope=NATIONAL, fingerprint=fingerprint).exists():
+        return False
+    NetworkFigures.objects.update_or_create(
+        scope=NATIONAL,
+        defaults={
+            "fingerprint": fingerprint,
+            "data": compute(pairs, sectors),
+            "computed_at": timezone.now(),
+        },
+    )
+    return True
+
+
+def _national() -> tuple[dict, datetime.datetime]:
+    kept = NetworkFigures.objects.filter(scope=NATIONAL).first()
+    if kept is None:  # the first visit ever, before the worker's first run
+        refresh_national()
+        kept = NetworkFigures.objects.get(scope=NATIONAL)
+    return kept.data, kept.computed_at
+
+
 def actor_network(
-    alliances: QuerySet[Alliance], *, sector: str = "", region=None, scope_key: str = "all"
+    alliances: QuerySet[Alliance], *, scope_key: str, sector: str = "", region=None
 ) -> Network:
     """The network of the actors of ``alliances`` (the figures over the whole network; the
-    filters by ``sector`` and ``region`` choose which actors are listed and drawn)."""
+    filters by ``sector`` and ``region`` choose which actors are listed and drawn).
 
-    def build():
-        pairs = memberships(alliances)
-        sectors = dict(
-            Actor.objects.filter(pk__in={a for _, a in pairs}).values_list("pk", "sector")
-        )
-        return compute(pairs, sectors)
-
-    data = generations.portfolio_value(f"actor-network:{scope_key}", build)
-    actors = Actor.objects.filter(pk__in=list(data["nodes"])).select_related("region")
+    ``scope_key`` names the set of alliances (its figures are kept under it): ``NATIONAL``
+    is every alliance, as the worker keeps it, whatever ``alliances`` holds."""
+    computed_at = None
+    if scope_key == NATIONAL:
+        data, computed_at = _national()
+    else:
+        data = generations.portfolio_value(f"actor-network:{scope_key}", lambda: _build(alliances))
+    figures = {row[0]: row for row in data["nodes"]}
+    actors = Actor.objects.filter(pk__in=list(figures))
     if sector:
         actors = actors.filter(sector=sector)
     if region:
         actors = actors.filter(region=region)
+    sector_labels = dict(Actor._meta.get_field("sector").flatchoices)
     nodes = []
-    for actor in actors.order_by("name", "pk"):
-        figures = data["nodes"][actor.pk]
+    for pk, name, acronym, actor_sector, region_name in actors.order_by().values_list(
+        "pk", "name", "acronym", "sector", "region__name"
+    ):
+        _pk, alliances_in, degree, betweenness, partners, x, y = figures[pk]
         node = Node(
-            pk=actor.pk,
-            name=actor.acronym or actor.name,
-            sector=actor.sector,
-            sector_label=actor.get_sector_display(),
-            region=actor.region.name if actor.region else "",
-            alliances=figures["alliances"],
-            degree=figures["degree"],
-            betweenness=figures["betweenness"],
-            partners=figures["partners"],
+            pk=pk,
+            name=acronym or name,
+            sector=actor_sector,
+            sector_label=sector_labels.get(actor_sector, actor_sector),
+            region=region_name or "",
+            alliances=alliances_in,
+            degree=degree,
+            betweenness=betweenness,
+            partners=partners,
         )
-        if (position := data["positions"].get(actor.pk)) is not None:
-            node.x, node.y = position
-            node.r = 4 + 3 * math.sqrt(figures["alliances"])
+        if x is not None:
+            node.x, node.y = x, y
+            node.r = 4 + 3 * math.sqrt(alliances_in)
         nodes.append(node)
-    nodes.sort(key=lambda n: (-n.betweenness, -n.degree, n.name))
+    nodes.sort(key=lambda n: (-n.betweenness, -n.degree, n.name, n.pk))
     shown = {n.pk: n for n in nodes if n.r}
     lines = [
         (shown[a].x, shown[a].y, shown[b].x, shown[b].y, w)
@@ -193,8 +254,9 @@ def actor_network(
     ]
     return Network(
         nodes=nodes,
-        edges=data["edges"],
+        edges=[tuple(edge) for edge in data["edges"]],
         drawn=list(shown.values()),
         lines=lines,
         estimated=data.get("estimated", False),
+        computed_at=computed_at,
     )

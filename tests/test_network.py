@@ -4,7 +4,9 @@ import pytest
 from django.urls import reverse
 
 from alianzas.models import Actor, Alliance, Region, Sector
-from fases import network
+from config.celery import app
+from fases import network, tasks
+from fases.models import NetworkFigures
 from tests.factories import AllianceFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +56,7 @@ EXPECTED = {
 
 
 def test_centrality_matches_the_hand_computed_network(small):
-    result = network.actor_network(Alliance.objects.all())
+    result = network.actor_network(Alliance.objects.all(), scope_key=network.NATIONAL)
     figures = {n.name: (n.alliances, n.partners, n.degree, n.betweenness) for n in result.nodes}
     assert figures.keys() == EXPECTED.keys()
     for name, (alliances, partners, degree, betweenness) in EXPECTED.items():
@@ -74,15 +76,20 @@ def test_shared_alliances_weigh_the_link(small):
     MembershipFactory(alliance=again, actor=small["a"], role="leader")
     MembershipFactory(alliance=again, actor=small["b"])
     weights = {
-        frozenset((a, b)): w for a, b, w in network.actor_network(Alliance.objects.all()).edges
+        frozenset((a, b)): w
+        for a, b, w in network.actor_network(
+            Alliance.objects.all(), scope_key=network.NATIONAL
+        ).edges
     }
     assert weights[frozenset((small["a"].pk, small["b"].pk))] == 2
 
 
 def test_the_filters_choose_the_actors_not_the_figures(small):
-    result = network.actor_network(Alliance.objects.all(), region=Region.objects.get(code="08"))
+    result = network.actor_network(
+        Alliance.objects.all(), scope_key="t", region=Region.objects.get(code="08")
+    )
     assert {n.name: n.betweenness for n in result.nodes} == pytest.approx({"D": 0.5, "E": 0.0})
-    result = network.actor_network(Alliance.objects.all(), sector=Sector.PUBLIC)
+    result = network.actor_network(Alliance.objects.all(), scope_key="t", sector=Sector.PUBLIC)
     assert [n.name for n in result.nodes] == ["A", "E"]
 
 
@@ -126,3 +133,56 @@ def test_a_large_network_estimates_betweenness_and_says_so(small, monkeypatch):
     assert {n.name: n.betweenness for n in result.nodes} == pytest.approx(
         {name: figures[3] for name, figures in EXPECTED.items()}
     )
+
+
+def test_the_national_figures_are_kept_and_renewed_by_the_worker_when_members_change(
+    small, django_assert_max_num_queries
+):
+    everything = Alliance.objects.all()
+    first = network.actor_network(everything, scope_key=network.NATIONAL)  # computes, keeps
+    assert NetworkFigures.objects.get(scope=network.NATIONAL).computed_at == first.computed_at
+    with django_assert_max_num_queries(2):  # the kept figures and the actors: no graph
+        network.actor_network(everything, scope_key=network.NATIONAL)
+    MembershipFactory(
+        alliance=Alliance.objects.get(memberships__actor=small["a"]), actor=small["e"]
+    )
+    # The visit reads what was kept: the worker renews it, not the visit.
+    partners = {
+        n.name: n.partners for n in network.actor_network(everything, scope_key="all").nodes
+    }
+    assert partners["E"] == 1
+    assert tasks.refresh_actor_network() is True
+    partners = {
+        n.name: n.partners for n in network.actor_network(everything, scope_key="all").nodes
+    }
+    assert partners["E"] == 4
+    # Nothing changed since: the worker does not compute it again.
+    kept = NetworkFigures.objects.get(scope=network.NATIONAL).computed_at
+    assert tasks.refresh_actor_network() is False
+    assert NetworkFigures.objects.get(scope=network.NATIONAL).computed_at == kept
+    # A change of an actor's sector changes the drawing's grouping: computed again.
+    Actor.objects.filter(pk=small["e"].pk).update(sector=Sector.ACADEMIA)
+    assert tasks.refresh_actor_network() is True
+
+
+def test_beat_renews_the_national_network(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["refresh-actor-network"]
+    assert entry["task"] == tasks.refresh_actor_network.name
+    assert entry["task"] in app.tasks
+    assert entry["schedule"] == settings.NETWORK_REFRESH_SECONDS
+
+
+def test_the_national_page_says_when_and_lists_a_page_at_a_time(
+    client, administrator, small, monkeypatch
+):
+    monkeypatch.setattr("alianzas.views.PAGE_SIZE", 2)
+    client.force_login(administrator)
+    url = reverse("fases:actor_network")
+    first = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    content = first.content.decode()
+    assert "Figures as of" in content
+    assert [n.name for n in first.context["page"]] == ["C", "D"]  # the brokers first
+    assert content.count("<circle") == 5  # the drawing shows every actor still
+    second = client.get(url, {"page": 2}, HTTP_ACCEPT_LANGUAGE="en")
+    assert [n.name for n in second.context["page"]] == ["A", "B"]
+    assert "Page 2 of 3" in second.content.decode()

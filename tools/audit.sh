@@ -11,6 +11,8 @@ SERVER=${AUDIT_SERVER:-postgres://postgres@127.0.0.1:5432}
 DB=${AUDIT_DB:-alianzas_audit}
 PORT=${AUDIT_PORT:-8766}
 SECONDS_PER_ROLE=${AUDIT_SECONDS:-300}
+# Each attack module stops after this long (wapiti's --max-attack-time).
+ATTACK_SECONDS=${AUDIT_ATTACK_SECONDS:-60}
 ROLES=${AUDIT_ROLES:-"coord.quispe rep.care"}
 WAPITI_VENV=$OUT/wapiti-venv
 mkdir -p "$OUT"
@@ -88,7 +90,7 @@ print(s.session_key)" | tail -n 1)
     --scope folder -C "sessionid=$session" -x "http://127.0.0.1:$PORT/cuenta/logout/" \
     -x "http://127.0.0.1:$PORT/i18n/setlang/" \
     -m "cookieflags,csp,http_headers,csrf,exec,file,permanentxss,redirect,sql,xss,crlf,methods" \
-    --max-scan-time "$SECONDS_PER_ROLE" --max-attack-time 60 --flush-session \
+    --max-scan-time "$SECONDS_PER_ROLE" --max-attack-time "$ATTACK_SECONDS" --flush-session \
     --store-session "$OUT/wapiti-$user" -f json -o "$OUT/wapiti-$user.json" --no-bugreport \
     -v 0 > "$OUT/wapiti-$user.log" 2>&1
   $BIN/python - "$OUT/wapiti-$user.json" "$user" <<'PY' || status=1

@@ -23,3 +23,4 @@ from fases.models.governance import (  # noqa: F401
     Meeting,
     Risk,
 )
+from fases.models.network import NetworkFigures  # noqa: F401
