@@ -53,13 +53,16 @@ def actor_network(request):
         sector=filters.get("sector", ""),
         region=filters.get("region"),
         scope_key=_network_scope_key(request),
+        named=False,
     )
+    # The table a page at a time: thousands of actors at the national scale.
+    page = paginate(request, result.nodes)
+    network.name_nodes(page)
     context = {
         "nav": "network",
         "filter_form": form,
         "network": result,
-        # The table a page at a time: thousands of actors at the national scale.
-        "page": paginate(request, result.nodes),
+        "page": page,
         "actor": None,
         "sectors": Sector.choices,
     }

@@ -24,6 +24,7 @@ from itertools import combinations
 
 import networkx as nx
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from alianzas import generations
@@ -34,22 +35,28 @@ SIZE = 600  # the drawing's width and height in SVG units
 MARGIN = 40
 MAX_DRAWN = 150  # beyond this many actors the drawing shows the most connected ones
 NATIONAL = "all"  # the scope of every alliance: kept by a worker (refresh_national)
+SECTOR_LABELS = dict(Actor._meta.get_field("sector").flatchoices)
 
 
 @dataclass
 class Node:
     pk: int
-    name: str
     sector: str
-    sector_label: str
-    region: str
     alliances: int
     degree: float
     betweenness: float
     partners: int
+    url: str = ""
     x: float = 0
     y: float = 0
     r: float = 0
+    # Read from the actors (name_nodes): for the nodes a page shows, not all of them.
+    name: str = ""
+    region: str = ""
+
+    @property
+    def sector_label(self) -> str:
+        return SECTOR_LABELS.get(self.sector, self.sector)
 
 
 @dataclass
@@ -59,7 +66,8 @@ class Network:
     # small enough to be drawn whole.
     edges: list[tuple[int, int, int]]
     drawn: list[Node] = field(default_factory=list)
-    lines: list[tuple[float, float, float, float, int]] = field(default_factory=list)
+    # (weight, SVG path data) for the links between drawn actors; weights above 3 count as 3.
+    lines: list[tuple[int, str]] = field(default_factory=list)
     estimated: bool = False  # betweenness estimated from sampled sources (large networks)
     computed_at: datetime.datetime | None = None  # when kept figures were computed
 
@@ -118,11 +126,11 @@ def centrality(g: nx.Graph) -> tuple[dict, dict]:
     return nx.degree_centrality(g), betweenness
 
 
-def _layout(g: nx.Graph, sector_of: dict[int, str]) -> dict[int, tuple[float, float]]:
+def _layout(g: nx.Graph, actors: dict[int, tuple]) -> dict[int, tuple[float, float]]:
     """Actors on a circle, grouped by sector and, within a sector, by number of partners:
     links that cross the circle join sectors, so brokers stand out. Pure Python and
     deterministic (a force layout would need numpy, for a drawing that changes each time)."""
-    order = sorted(g.nodes, key=lambda n: (sector_of.get(n, ""), -g.degree(n), n))
+    order = sorted(g.nodes, key=lambda n: (actors.get(n, ("",))[0], -g.degree(n), n))
     if not order:
         return {}
     centre, radius = SIZE / 2, SIZE / 2 - MARGIN
@@ -136,14 +144,15 @@ def _layout(g: nx.Graph, sector_of: dict[int, str]) -> dict[int, tuple[float, fl
     }
 
 
-def compute(pairs: list[tuple[int, int]], sector_of: dict[int, str]) -> dict:
-    """Everything about the network that depends only on who is in which alliance: plain
-    data, so that it can be cached."""
+def compute(pairs: list[tuple[int, int]], actors: dict[int, tuple]) -> dict:
+    """Everything about the network that depends only on who is in which alliance (and on
+    each actor's ``(sector, region id)`` in ``actors``, which the filters choose by): plain
+    data, so that it can be kept."""
     g = graph(pairs)
     degree, betweenness = centrality(g)
     drawn = sorted(g.nodes, key=lambda n: (-g.degree(n), n))[:MAX_DRAWN]
     shown = g.subgraph(drawn)
-    positions = _layout(shown, sector_of)
+    positions = _layout(shown, actors)
     return {
         # As lists, not dicts keyed by actor: the same data whether kept as JSON or not.
         "nodes": [
@@ -154,6 +163,7 @@ def compute(pairs: list[tuple[int, int]], sector_of: dict[int, str]) -> dict:
                 betweenness[n],
                 g.degree(n),
                 *positions.get(n, (None, None)),
+                *actors.get(n, ("", None)),
             ]
             for n in g.nodes
         ],
@@ -164,17 +174,21 @@ def compute(pairs: list[tuple[int, int]], sector_of: dict[int, str]) -> dict:
 
 def _build(alliances: QuerySet[Alliance]) -> dict:
     pairs = memberships(alliances)
-    return compute(pairs, _sectors(pairs))
+    return compute(pairs, _actors(pairs))
 
 
-def _sectors(pairs) -> dict[int, str]:
-    return dict(Actor.objects.filter(pk__in={a for _, a in pairs}).values_list("pk", "sector"))
+def _actors(pairs) -> dict[int, tuple]:
+    """``(sector, region id)`` of each actor of ``pairs``."""
+    rows = Actor.objects.filter(pk__in={a for _, a in pairs}).values_list(
+        "pk", "sector", "region_id"
+    )
+    return {pk: (sector, region) for pk, sector, region in rows}
 
 
-def _fingerprint(pairs: list[tuple[int, int]], sectors: dict[int, str]) -> str:
-    """What the figures and the layout depend on: who is in which alliance, and the sectors
-    the drawing groups actors by."""
-    return hashlib.sha256(repr((sorted(pairs), sorted(sectors.items()))).encode()).hexdigest()
+def _fingerprint(pairs: list[tuple[int, int]], actors: dict[int, tuple]) -> str:
+    """What the kept figures depend on: who is in which alliance, and the sector and region
+    of each actor (the drawing groups by sector; the filters choose by both)."""
+    return hashlib.sha256(repr((sorted(pairs), sorted(actors.items()))).encode()).hexdigest()
 
 
 def refresh_national() -> bool:
@@ -182,15 +196,15 @@ def refresh_national() -> bool:
     from those they were computed from; whether it did (the worker's task, every
     ``NETWORK_REFRESH_SECONDS``)."""
     pairs = memberships(Alliance.objects.all())
-    sectors = _sectors(pairs)
-    fingerprint = _fingerprint(pairs, sectors)
+    actors = _actors(pairs)
+    fingerprint = _fingerprint(pairs, actors)
     if NetworkFigures.objects.filter(scope=NATIONAL, fingerprint=fingerprint).exists():
         return False
     NetworkFigures.objects.update_or_create(
         scope=NATIONAL,
         defaults={
             "fingerprint": fingerprint,
-            "data": compute(pairs, sectors),
+            "data": compute(pairs, actors),
             "computed_at": timezone.now(),
         },
     )
@@ -206,52 +220,58 @@ def _national() -> tuple[dict, datetime.datetime]:
 
 
 def actor_network(
-    alliances: QuerySet[Alliance], *, scope_key: str, sector: str = "", region=None
+    alliances: QuerySet[Alliance],
+    *,
+    scope_key: str,
+    sector: str = "",
+    region=None,
+    named: bool = True,
 ) -> Network:
     """The network of the actors of ``alliances`` (the figures over the whole network; the
-    filters by ``sector`` and ``region`` choose which actors are listed and drawn).
+    filters by ``sector`` and ``region`` choose which actors are listed and drawn), the
+    brokers first.
 
     ``scope_key`` names the set of alliances (its figures are kept under it): ``NATIONAL``
-    is every alliance, as the worker keeps it, whatever ``alliances`` holds."""
+    is every alliance, as the worker keeps it, whatever ``alliances`` holds. The drawn
+    actors are named; the listed ones too unless ``named`` is false, for a caller that shows
+    a page of them (``name_nodes``)."""
     computed_at = None
     if scope_key == NATIONAL:
         data, computed_at = _national()
     else:
         data = generations.portfolio_value(f"actor-network:{scope_key}", lambda: _build(alliances))
-    figures = {row[0]: row for row in data["nodes"]}
-    actors = Actor.objects.filter(pk__in=list(figures))
-    if sector:
-        actors = actors.filter(sector=sector)
-    if region:
-        actors = actors.filter(region=region)
-    sector_labels = dict(Actor._meta.get_field("sector").flatchoices)
+    region_id = getattr(region, "pk", region)
+    # The URL built once, not once per actor.
+    url = reverse("fases:actor_network_detail", args=[_URL_PK]).split(str(_URL_PK))
     nodes = []
-    for pk, name, acronym, actor_sector, region_name in actors.order_by().values_list(
-        "pk", "name", "acronym", "sector", "region__name"
-    ):
-        _pk, alliances_in, degree, betweenness, partners, x, y = figures[pk]
+    for pk, alliances_in, degree, betweenness, partners, x, y, actor_sector, actor_region in data[
+        "nodes"
+    ]:
+        if (sector and actor_sector != sector) or (region_id and actor_region != region_id):
+            continue
         node = Node(
             pk=pk,
-            name=acronym or name,
             sector=actor_sector,
-            sector_label=sector_labels.get(actor_sector, actor_sector),
-            region=region_name or "",
             alliances=alliances_in,
             degree=degree,
             betweenness=betweenness,
             partners=partners,
+            url=f"{url[0]}{pk}{url[1]}",
         )
         if x is not None:
             node.x, node.y = x, y
             node.r = 4 + 3 * math.sqrt(alliances_in)
         nodes.append(node)
-    nodes.sort(key=lambda n: (-n.betweenness, -n.degree, n.name, n.pk))
+    nodes.sort(key=lambda n: (-n.betweenness, -n.degree, n.pk))
     shown = {n.pk: n for n in nodes if n.r}
-    lines = [
-        (shown[a].x, shown[a].y, shown[b].x, shown[b].y, w)
-        for a, b, w in data["edges"]
-        if a in shown and b in shown
-    ]
+    name_nodes(nodes if named else shown.values())
+    # One SVG path per line weight: thousands of links drawn without a template loop.
+    strokes = defaultdict(list)
+    for a, b, w in data["edges"]:
+        if a in shown and b in shown:
+            start, end = shown[a], shown[b]
+            strokes[min(w, 3)].append(f"M{start.x:.1f} {start.y:.1f}L{end.x:.1f} {end.y:.1f}")
+    lines = [(weight, "".join(strokes[weight])) for weight in sorted(strokes)]
     return Network(
         nodes=nodes,
         edges=[tuple(edge) for edge in data["edges"]],
@@ -260,3 +280,19 @@ def actor_network(
         estimated=data.get("estimated", False),
         computed_at=computed_at,
     )
+
+
+_URL_PK = 987654321  # stands for each actor's id in the URL reversed once
+
+
+def name_nodes(nodes) -> None:
+    """Give ``nodes`` their actor's short name and region: one query."""
+    nodes = [node for node in nodes if not node.name]
+    if not nodes:
+        return
+    rows = Actor.objects.filter(pk__in=[node.pk for node in nodes]).values_list(
+        "pk", "name", "acronym", "region__name"
+    )
+    names = {pk: (acronym or name, region or "") for pk, name, acronym, region in rows}
+    for node in nodes:
+        node.name, node.region = names.get(node.pk, ("", ""))

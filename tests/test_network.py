@@ -75,13 +75,17 @@ def test_shared_alliances_weigh_the_link(small):
     again = AllianceFactory()
     MembershipFactory(alliance=again, actor=small["a"], role="leader")
     MembershipFactory(alliance=again, actor=small["b"])
-    weights = {
-        frozenset((a, b)): w
-        for a, b, w in network.actor_network(
-            Alliance.objects.all(), scope_key=network.NATIONAL
-        ).edges
-    }
+    result = network.actor_network(Alliance.objects.all(), scope_key=network.NATIONAL)
+    weights = {frozenset((a, b)): w for a, b, w in result.edges}
     assert weights[frozenset((small["a"].pk, small["b"].pk))] == 2
+    # Drawn as one path per weight: four links of one alliance, a–b of two.
+    drawn = {weight: path.count("M") for weight, path in result.lines}
+    assert drawn == {1: 4, 2: 1}
+    a, b = (next(n for n in result.drawn if n.pk == small[k].pk) for k in "ab")
+    assert dict(result.lines)[2] in (
+        f"M{a.x:.1f} {a.y:.1f}L{b.x:.1f} {b.y:.1f}",
+        f"M{b.x:.1f} {b.y:.1f}L{a.x:.1f} {a.y:.1f}",
+    )
 
 
 def test_the_filters_choose_the_actors_not_the_figures(small):
