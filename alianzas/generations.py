@@ -284,8 +284,9 @@ def _membership_changed(sender, instance, **kwargs):
 
 
 def _actor_changed(sender, instance, **kwargs):
-    """An actor's name or sector shows on every alliance it belongs to."""
-    if kwargs.get("raw") or instance.pk is None:
+    """An actor's name or sector shows on every alliance it belongs to (a new actor belongs
+    to none yet: an import of thousands asks nothing for them)."""
+    if kwargs.get("raw") or kwargs.get("created") or instance.pk is None:
         return
     alliance_changed(
         *Membership.objects.filter(actor=instance).values_list("alliance_id", flat=True)

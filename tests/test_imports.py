@@ -509,3 +509,40 @@ def test_the_upload_page_asks_for_the_reason_when_new_members_are_adjustments(
     assert accepted.status_code == 302
     imported = Import.objects.get()
     assert (imported.status, imported.reason) == ("checked", "partner_change")
+
+
+def test_a_registry_costs_the_same_queries_a_row_and_finds_each_region_once(
+    administrator, django_capture_on_commit_callbacks
+):
+    """The actors' rows cost a fixed number of queries each: the regions they name are
+    found once per file, and a new actor asks nothing about alliances it cannot be in."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(first: int, rows: int) -> list[str]:
+        upload = csv_file(
+            [ACTOR_HEADER]
+            + [
+                [f"Registro {n}", "", "Academia", ruc(n), "Cusco"]
+                for n in range(first, first + rows)
+            ]
+        )
+        with CaptureQueriesContext(connection) as captured:
+            imported = run(
+                administrator, None, "actors", upload, django_capture_on_commit_callbacks
+            )
+            assert (
+                confirm(administrator, imported, django_capture_on_commit_callbacks).new_rows
+                == rows
+            )
+        return [q["sql"] for q in captured]
+
+    ten, twenty = queries_for(100, 10), queries_for(200, 20)
+    per_row = (len(twenty) - len(ten)) / 10
+    assert per_row <= 2 * 13, per_row  # checked and imported: 13 a row each way
+    for queries in (ten, twenty):
+        # Found by name once in the check and once in the import, whatever the number of
+        # rows (each row's region is still validated by its key, as every foreign key is).
+        found = [sql for sql in queries if 'FROM "alianzas_region"' in sql]
+        assert sum("SELECT 1 AS" not in sql for sql in found) == 2, found[:3]
+        assert not any('FROM "alianzas_membership"' in sql for sql in queries)

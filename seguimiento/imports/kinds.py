@@ -58,6 +58,7 @@ class Context:
     user: object
     alliance: Alliance | None
     reason: AdjustmentReason | None
+    regions: dict = field(default_factory=dict)  # found by name, for the file's later rows
 
 
 @dataclass(frozen=True)
@@ -213,10 +214,16 @@ def the_alliance(context: Context) -> Alliance:
 # --- Actors ------------------------------------------------------------------------------
 
 
-def find_region(values: dict, key: str) -> Region | None:
+def find_region(values: dict, key: str, known: dict | None = None) -> Region | None:
+    """The region named in the cell; ``known`` keeps those already found by the file's
+    earlier rows (a registry names the same 25 regions thousands of times)."""
     if not values.get(key):
         return None
+    if known is not None and values[key] in known:
+        return known[values[key]]
     region = by_key(Region.objects.all(), "name", values[key]).first()
+    if known is not None and region is not None:
+        known[values[key]] = region
     if region is None:
         raise RowProblem(
             [(key, _("“%(value)s” is not a region of Peru.") % {"value": values[key]})]
@@ -228,7 +235,7 @@ def import_actor(context: Context, values: dict) -> str:
     cells = Cells(values)
     name = cells.read(required, "name")
     sector = cells.read(parse_choice, "sector", Sector, needed=True)
-    region = cells.read(find_region, "region")
+    region = cells.read(find_region, "region", context.regions)
     cells.done()
     ruc = normalise_ruc(values.get("ruc", ""))
     existing = (
