@@ -20,6 +20,7 @@ unchecked. The transitions never save: ``fases.services.change_phase`` locks the
 calls them, saves and writes the audit row.
 """
 
+import contextlib
 import threading
 
 from django.db import models
@@ -219,6 +220,27 @@ class AllianceLifecycle(ProtectedStateMixin, models.Model):
 
     def forget(self) -> None:
         self.__dict__.pop("_remembered", None)
+
+    @contextlib.contextmanager
+    def reading(self):
+        """While a page is built from this instance, and nothing is written: what several
+        parts of it ask (the current members, the cycle's commitments) is read once
+        (``read_once``). Outside it every ask reads the database, so a service that changes
+        rows and asks again never gets the old answer."""
+        self.__dict__["_reading"] = {}
+        try:
+            yield self
+        finally:
+            self.__dict__.pop("_reading", None)
+
+    def read_once(self, key: str, compute):
+        """``compute()``, once per ``key`` while ``reading``; every time otherwise."""
+        known = self.__dict__.get("_reading")
+        if known is None:
+            return compute()
+        if key not in known:
+            known[key] = compute()
+        return known[key]
 
     def refresh_from_db(self, *args, **kwargs) -> None:
         self.forget()

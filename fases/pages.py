@@ -83,4 +83,5 @@ def alliance_detail(request, pk):
         # A start date still to come holds every reporting period back: the page says so.
         "starts_later": bool(alliance.start_date and alliance.start_date > timezone.localdate()),
     }
-    return render(request, "fases/alliance_detail.html", context)
+    with alliance.reading():  # the checklist, the transitions and the panels share reads
+        return render(request, "fases/alliance_detail.html", context)

@@ -120,7 +120,11 @@ def unmet_requirements(alliance, transition_name: str) -> list[Requirement]:
 
 
 def _active_memberships(alliance):
-    return list(alliance.memberships.filter(left_on__isnull=True).select_related("actor"))
+    """The current members with their actors (once per page: ``Alliance.reading``)."""
+    return alliance.read_once(
+        "active_memberships",
+        lambda: list(alliance.memberships.filter(left_on__isnull=True).select_related("actor")),
+    )
 
 
 def _indicators(alliance):
@@ -234,10 +238,13 @@ def _actor_commitments(alliance, memberships=None) -> list[Requirement]:
     continued (a new cycle's commitments are carried over or made anew)."""
     if memberships is None:
         memberships = _active_memberships(alliance)
-    committed_actor_ids = set(
-        alliance.commitments.filter(cycle=alliance.cycle)
-        .exclude(status=CommitmentStatus.CANCELLED)
-        .values_list("actor_id", flat=True)
+    committed_actor_ids = alliance.read_once(
+        f"committed_actor_ids:{alliance.cycle}",
+        lambda: set(
+            alliance.commitments.filter(cycle=alliance.cycle)
+            .exclude(status=CommitmentStatus.CANCELLED)
+            .values_list("actor_id", flat=True)
+        ),
     )
     return [
         Requirement(

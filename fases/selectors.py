@@ -21,6 +21,8 @@ def blocked_alliances(user) -> list[tuple[Alliance, object]]:
 def cached_next_step(alliance: Alliance):
     """``fases.services.next_step``, cached until the alliance changes (in each language:
     the step holds translated messages)."""
-    return generations.alliance_value(
-        alliance.pk, f"next-step:{get_language()}", lambda: next_step(alliance)
-    )
+    def read():
+        with alliance.reading():
+            return next_step(alliance)
+
+    return generations.alliance_value(alliance.pk, f"next-step:{get_language()}", read)

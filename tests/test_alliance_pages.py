@@ -602,3 +602,24 @@ class TestAttention:
         page = client.get(reverse("fases:dashboard"))
         assert page.status_code == 200
         assert page.context["figures"].overdue[0]["alliance__name"] == "Alianza sin caché"
+
+
+def test_a_page_reads_the_members_once_and_a_service_always_reads_them_afresh(
+    coordinator, django_assert_num_queries
+):
+    """``Alliance.reading``: while the alliance page is built, the checklist, the transitions
+    and the panels share one read of the current members and of the cycle's commitments;
+    outside it each ask reads the database, so a change is never hidden by an earlier read."""
+    from fases.requirements import unmet_requirements
+
+    alliance = AllianceFactory(coordinators=[coordinator], phase=Phase.IDENTIFICATION)
+    MembershipFactory(alliance=alliance, role=Role.LEADER)
+    with alliance.reading():
+        unmet_requirements(alliance, "start_implementation")
+        with django_assert_num_queries(1):  # the objectives only: members and commitments kept
+            unmet_requirements(alliance, "start_implementation")
+    before = {r.code for r in unmet_requirements(alliance, "start_implementation")}
+    assert "min_members" in before
+    MembershipFactory(alliance=alliance)
+    after = {r.code for r in unmet_requirements(alliance, "start_implementation")}
+    assert "min_members" not in after
