@@ -1,10 +1,18 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from alianzas import places as territory
 from alianzas.adjustments import AdjustmentReason
 from alianzas.criteria import Score
-from alianzas.form_fields import ModelChoiceField, ModelForm, safe_formfield
+from alianzas.form_fields import (
+    ModelChoiceField,
+    ModelForm,
+    ModelMultipleChoiceField,
+    safe_formfield,
+)
 from alianzas.lifecycle import Phase
 from alianzas.models import (
     Actor,
@@ -27,10 +35,82 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+class PlacePicker(forms.CheckboxSelectMultiple):
+    """The chosen provinces and districts as ticked boxes, and a search box that brings
+    more (``views.place_search``, by htmx) as unticked ones into the same group.
+
+    Only the chosen places are rendered, never the ~2,000 choices of the queryset.
+    """
+
+    template_name = "alianzas/widgets/place_picker.html"
+
+    def get_context(self, name, value, attrs):
+        # forms.Widget's, not ChoiceWidget's: that one would build an option for every choice.
+        context = forms.Widget.get_context(self, name, value, attrs)
+        ids = [int(each) for each in context["widget"]["value"] if _small_id(each)]
+        chosen = territory.pickable().filter(pk__in=ids[: territory.MAX_PLACES * 2])
+        context["widget"]["options"] = [
+            {"place": place, "label": territory.label(place), "checked": True}
+            for place in chosen.select_related("parent__parent")
+        ]
+        context["search_url"] = reverse("alianzas:place_search")
+        context["search"] = {
+            "min_length": territory.SEARCH_MIN_LENGTH,
+            "max_length": territory.SEARCH_MAX_LENGTH,
+            "limit": territory.SEARCH_LIMIT,
+        }
+        return context
+
+
+def _small_id(value) -> bool:
+    return str(value).isdigit() and len(str(value)) <= 9
+
+
+class PlaceField(ModelMultipleChoiceField):
+    """Provinces and districts by id: at most ``territory.MAX_PLACES``, counted before the
+    database is asked."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            queryset=territory.pickable(),
+            required=False,
+            error_messages={
+                "invalid_choice": _(
+                    "%(value)s is not a province or district that can be chosen here."
+                ),
+                "invalid_pk_value": _("“%(pk)s” is not a province or district."),
+            },
+            **kwargs,
+        )
+
+    def clean(self, value):
+        if isinstance(value, list | tuple) and len(value) > territory.MAX_PLACES:
+            raise ValidationError(territory.too_many(len(value)), code="too_many_places")
+        return super().clean(value)
+
+
 class AllianceForm(ModelForm):
+    places = PlaceField(
+        label=_("Provinces and districts"),
+        widget=PlacePicker(attrs={"class": "checkbox-group"}),
+        help_text=_(
+            "Only where the alliance works in part of a region. Its region is added with it; "
+            "unticking a region removes its provinces and districts."
+        ),
+    )
+
     class Meta:
         model = Alliance
-        fields = ["name", "problem", "origin", "regions", "goals", "start_date", "end_date"]
+        fields = [
+            "name",
+            "problem",
+            "origin",
+            "regions",
+            "places",
+            "goals",
+            "start_date",
+            "end_date",
+        ]
         widgets = {
             "problem": forms.Textarea(attrs={"rows": 4}),
             "start_date": DateInput(),
@@ -150,6 +230,23 @@ class ActorForm(ModelForm):
 
     def clean_ruc(self) -> str:
         return normalise_ruc(self.cleaned_data["ruc"])
+
+
+class PlaceSearchForm(forms.Form):
+    """The place picker's search (``views.place_search``): the words typed, and the places
+    ticked so far, which come back ticked above the matches."""
+
+    q = forms.CharField(
+        label=_("Find a province or district"),
+        required=False,
+        max_length=territory.SEARCH_MAX_LENGTH,
+    )
+    places = PlaceField(label=_("Provinces and districts"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Checked with their province and department, read by their labels: one query.
+        self.fields["places"].queryset = territory.pickable().select_related("parent__parent")
 
 
 class AllianceFilterForm(forms.Form):

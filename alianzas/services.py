@@ -5,6 +5,8 @@ the whole object (``full_clean``) and saves it in a transaction. Forms only
 collect input; the rules are here and on the models.
 """
 
+from typing import NamedTuple
+
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
@@ -14,30 +16,44 @@ from alianzas.models import Actor, Alliance
 from alianzas.refusals import NotPermitted
 
 
-def create_alliance(*, user, alliance: Alliance, regions=(), goals=()) -> Alliance:
-    """Create ``alliance``; the person who creates it becomes its first coordinator."""
+class SavedAlliance(NamedTuple):
+    alliance: Alliance
+    # What the territory's rules added or removed beyond what was ticked (``places``).
+    territory: places.TerritoryChange
+
+
+def create_alliance(
+    *, user, alliance: Alliance, regions=(), goals=(), chosen_places=None
+) -> SavedAlliance:
+    """Create ``alliance``; the person who creates it becomes its first coordinator.
+
+    ``chosen_places`` are its provinces and districts (``places.set_territory``)."""
     if not access.can_create_alliance(user):
         raise NotPermitted(_("Sign in with an active account to start an alliance."))
+    if chosen_places is not None:
+        places.check_places(chosen_places)
     with transaction.atomic():
         alliance.full_clean()
         alliance.save()
-        alliance.regions.set(regions)
-        places.sync_departments(alliance)
+        territory = places.set_territory(alliance, regions=regions, places=chosen_places)
         alliance.goals.set(goals)
         alliance.coordinators.add(user)
-    return alliance
+    return SavedAlliance(alliance, territory)
 
 
-def update_alliance(*, user, alliance: Alliance, regions=(), goals=()) -> Alliance:
+def update_alliance(
+    *, user, alliance: Alliance, regions=(), goals=(), chosen_places=None
+) -> SavedAlliance:
     if not access.can_manage_alliance(user, alliance):
         raise NotPermitted(_("Only the alliance's coordinators may change it."))
+    if chosen_places is not None:
+        places.check_places(chosen_places)
     with transaction.atomic():
         alliance.full_clean()
         alliance.save()
-        alliance.regions.set(regions)
-        places.sync_departments(alliance)
+        territory = places.set_territory(alliance, regions=regions, places=chosen_places)
         alliance.goals.set(goals)
-    return alliance
+    return SavedAlliance(alliance, territory)
 
 
 def save_alliance_part(

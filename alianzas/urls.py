@@ -29,6 +29,7 @@ urlpatterns = [
         views.indicator_edit,
         name="indicator_edit",
     ),
+    path("lugares/buscar/", views.place_search, name="place_search"),
     path("actores/", views.actor_list, name="actor_list"),
     path("actores/nuevo/", views.actor_create, name="actor_create"),
     path("actores/<int:pk>/editar/", views.actor_edit, name="actor_edit"),

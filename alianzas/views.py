@@ -14,7 +14,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
-from alianzas import access, adjustments, selectors, services
+from alianzas import access, adjustments, places, selectors, services
 from alianzas.forms import (
     ActorFilterForm,
     ActorForm,
@@ -24,6 +24,7 @@ from alianzas.forms import (
     MembershipEndForm,
     MembershipForm,
     ObjectiveForm,
+    PlaceSearchForm,
 )
 from alianzas.models import Actor, Indicator, Membership, Objective
 from alianzas.refusals import NotPermitted, Refused
@@ -137,18 +138,17 @@ def alliance_create(request):
         raise PermissionDenied
     form = AllianceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        alliance = services.create_alliance(
-            user=request.user,
-            alliance=form.save(commit=False),
-            regions=form.cleaned_data["regions"],
-            goals=form.cleaned_data["goals"],
-        )
-        return done(
-            request,
-            alliance_url(alliance),
-            _("The alliance “%(name)s” was created. Now bring in its actors.")
-            % {"name": alliance.name},
-        )
+        saved = submit(form, services.create_alliance, **alliance_arguments(request, form))
+        if saved:
+            alliance = saved.alliance
+            response = done(
+                request,
+                alliance_url(alliance),
+                _("The alliance “%(name)s” was created. Now bring in its actors.")
+                % {"name": alliance.name},
+            )
+            say_territory(request, saved.territory)
+            return response
     return form_page(
         request,
         form,
@@ -163,13 +163,11 @@ def alliance_edit(request, pk):
     alliance = access.get_alliance_or_404(request.user, pk, manage=True)
     form = AllianceForm(request.POST or None, instance=alliance)
     if request.method == "POST" and form.is_valid():
-        services.update_alliance(
-            user=request.user,
-            alliance=form.save(commit=False),
-            regions=form.cleaned_data["regions"],
-            goals=form.cleaned_data["goals"],
-        )
-        return done(request, alliance_url(alliance), _("The alliance was updated."))
+        saved = submit(form, services.update_alliance, **alliance_arguments(request, form))
+        if saved:
+            response = done(request, alliance_url(alliance), _("The alliance was updated."))
+            say_territory(request, saved.territory)
+            return response
     return form_page(
         request,
         form,
@@ -178,6 +176,48 @@ def alliance_edit(request, pk):
         cancel=alliance_url(alliance),
         alliance=alliance,
     )
+
+
+def alliance_arguments(request, form) -> dict:
+    return {
+        "user": request.user,
+        "alliance": form.save(commit=False),
+        "regions": form.cleaned_data["regions"],
+        "goals": form.cleaned_data["goals"],
+        "chosen_places": form.cleaned_data["places"],
+    }
+
+
+def say_territory(request, change) -> None:
+    """What the territory's rules added or removed beyond what was ticked (after the
+    message that the alliance was saved)."""
+    for notice in change.notices():
+        messages.info(request, notice)
+
+
+@login_required
+def place_search(request):
+    """The place picker's answer (htmx): the places ticked so far, still ticked, then the
+    provinces and districts matching ``q`` as unticked boxes."""
+    form = PlaceSearchForm(request.GET)
+    context = {"form": form, "name": "places", "id": "id_places"}
+    if not form.is_valid():
+        return render(request, "alianzas/place_options.html", context, status=400)
+    ticked = list(form.cleaned_data["places"])
+    query = form.cleaned_data["q"].strip()
+    found = places.search(query, exclude=[place.pk for place in ticked])
+    context.update(
+        query=query,
+        searched=len(query) >= places.SEARCH_MIN_LENGTH,
+        min_length=places.SEARCH_MIN_LENGTH,
+        options=[
+            *({"place": p, "label": places.label(p), "checked": True} for p in ticked),
+            *({"place": p, "label": places.label(p), "checked": False} for p in found),
+        ],
+        found=len(found),
+        limit=places.SEARCH_LIMIT,
+    )
+    return render(request, "alianzas/place_options.html", context)
 
 
 def alliance_url(alliance, anchor: str = "") -> str:

@@ -74,6 +74,7 @@ EXPECTED = {
     # A refused change of phase redirects back to the alliance with the reasons.
     "fases:change_phase": ("post", statuses(LOGIN, 404, 403, 404, 302, 302)),
     "alianzas:actor_list": ("get", OPEN_TO_SIGNED_IN),
+    "alianzas:place_search": ("get", OPEN_TO_SIGNED_IN),
     "seguimiento:actor_detail": ("get", OPEN_TO_SIGNED_IN),
     "alianzas:actor_create": ("get", OPEN_TO_SIGNED_IN),
     # The member actor: its representatives and its alliance's coordinators edit it.

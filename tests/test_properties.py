@@ -241,6 +241,14 @@ TARGETS = {
         None,
         False,
     ),
+    # The place picker's search (alianzas.views.place_search).
+    "PlaceSearchForm": (
+        "coordinator",
+        "get",
+        lambda w: reverse("alianzas:place_search"),
+        None,
+        False,
+    ),
     "PhaseChangeForm": (
         "coordinator",
         "post",
