@@ -1,6 +1,8 @@
 """Forms of the partnering agreement and of the entry of a running alliance. They only
 collect input; ``fases.agreements`` and ``fases.mid_course`` hold the rules."""
 
+from collections import defaultdict
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -74,6 +76,12 @@ class AgreementForm(ModelForm):
                 for row in self.instance.contributions.prefetch_related("commitments")
             }
         commitments = Commitment.objects.filter(alliance=alliance, cycle=alliance.cycle)
+        # Every member's choices from one query, with the actor its label names: a query per
+        # member (and one per commitment for that name) made the page grow with the alliance.
+        # Each field's own queryset still checks what is posted.
+        choices = defaultdict(list)
+        for commitment in commitments.select_related("actor"):
+            choices[commitment.actor_id].append(commitment)
         for actor in self.members:
             row = existing.get(actor.pk)
             self.fields[f"contribution_{actor.pk}"] = forms.CharField(
@@ -96,6 +104,8 @@ class AgreementForm(ModelForm):
                 queryset=commitments.filter(actor=actor),
                 initial=[c.pk for c in row.commitments.all()] if row else [],
             )
+            field = self.fields[f"commitments_{actor.pk}"]
+            field.choices = [(c.pk, field.label_from_instance(c)) for c in choices[actor.pk]]
 
     def content(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields if name != "document"}
