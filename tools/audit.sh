@@ -85,9 +85,13 @@ s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'
 s[HASH_SESSION_KEY] = user.get_session_auth_hash()
 s.create()
 print(s.session_key)" | tail -n 1)
+  # And a CSRF cookie, as a browser has one: without it every POST is refused (403) before
+  # the view, so wapiti's attacks on forms would never reach them, and its CSRF check would
+  # see an honest and a tampered request refused alike.
+  csrf=$($BIN/python -c "from django.utils.crypto import get_random_string as g; print(g(32))")
   rm -rf "$OUT/wapiti-$user"
   timeout $((SECONDS_PER_ROLE + 120)) "$WAPITI_VENV/bin/wapiti" -u "http://127.0.0.1:$PORT/" \
-    --scope folder -C "sessionid=$session" -x "http://127.0.0.1:$PORT/cuenta/logout/" \
+    --scope folder -C "sessionid=$session; csrftoken=$csrf" -x "http://127.0.0.1:$PORT/cuenta/logout/" \
     -x "http://127.0.0.1:$PORT/i18n/setlang/" \
     -m "cookieflags,csp,http_headers,csrf,exec,file,permanentxss,redirect,sql,xss,crlf,methods" \
     --max-scan-time "$SECONDS_PER_ROLE" --max-attack-time "$ATTACK_SECONDS" --flush-session \
