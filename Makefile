@@ -54,10 +54,15 @@ messages: install
 	$(BIN)/python manage.py makemessages --locale es --no-obsolete --no-location --ignore '.venv/*' --ignore 'var/*' --ignore 'staticfiles/*'
 	$(BIN)/python manage.py compilemessages --locale es --ignore '.venv/*'
 
-# The national-scale benchmark (docs/benchmarks.md): seed_demo at 10,000 alliances, 2,000
-# actors, 200,000 commitments and 100,000 measurements in PostgreSQL (kept between runs),
-# gunicorn with production settings and two workers, wrk (three rounds of 5 s a page), and
-# the reminder sweep at 10k, 100k and 1M commitments. About ten minutes on a first run.
+# The national-scale benchmark (docs/benchmarks.md; tools/bench/): seed_demo at 10,000
+# alliances, 2,000 actors, 200,000 commitments and 100,000 measurements in PostgreSQL (kept
+# between runs), gunicorn with production settings (tools/bench_settings.py: the API beside a
+# plain DRF ModelViewSet) and two workers, wrk on every page (three rounds of 5 s, page cache
+# on, then once with it off), the five writes (POST and redirect, 200 each), a mixed run of
+# people reading and writing (page cache hit rate), and the reminder sweep at 10k, 100k and 1M
+# commitments. About twenty-five minutes on a first run. BENCH_ARGS=--quick checks the
+# instrument in minutes (tiny data, report to a temporary file); BENCH_ARGS="--sweeps ''"
+# leaves the sweep out. The bench's Redis database (BENCH_CACHE_URL, db 3) is emptied.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/alianzas_bench
 BENCH_ARGS ?=
 

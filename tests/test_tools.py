@@ -1,11 +1,16 @@
 """Tools that are not the product (benchmarks, load tests) live in tools/, apart from the
 apps: installed only outside production and left out of the production image."""
 
+import json
 import re
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.urls import reverse
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOL_COMMANDS = {"benchmark", "load_test", "bench_reminders"}
@@ -70,3 +75,169 @@ def test_the_tools_are_in_tools_and_no_app_imports_them():
             assert not re.search(r"^\s*(from|import) tools\b", path.read_text(), re.MULTILINE), path
             if path.parent.name == "commands":
                 assert path.stem not in TOOL_COMMANDS, path
+
+
+# --- make bench: the pieces that run in-process (tools/bench/) -------------------------------
+
+
+def bench_page(title, kind="page", person="administrator", median=5.0, p95=10.0, requests=100):
+    from tools.bench.pages import Page
+
+    load = {
+        "requests": requests,
+        "duration_us": 2_000_000,
+        "bad_status": 0,
+        "socket_errors": 0,
+        "p50_us": median * 1000,
+        "p95_us": p95 * 1000,
+        "p99_us": p95 * 1000,
+    }
+    page = Page(title, "/x/", person, kind, queries=7, cached_queries=2, load=load)
+    if kind != "bare" and kind != "admin":
+        page.rebuilt = dict(load)
+    return page
+
+
+def bench_results(*, rebuilt_median=20.0, list_requests=900):
+    from tools.bench.report import Results
+    from tools.bench.stats import summary
+    from tools.bench.writes import Write
+
+    pages = [
+        bench_page("Bare view (/livez)", "bare", median=2.0, p95=3.0),
+        bench_page("Alliance list", requests=list_requests),
+        bench_page("Admin alliance change list", "admin", median=200, p95=300, requests=100),
+        bench_page("Alliance page", person="coordinator"),
+        bench_page("API: alliances"),
+        bench_page("Peer: alliances", "peer", median=10.0),
+    ]
+    pages[3].rebuilt["p50_us"] = rebuilt_median * 1000
+    write = Write("Log progress on a commitment", [], result=summary([0.01, 0.02, 0.03]))
+    mixed = {
+        "people": 10,
+        "roles": {"representative": 7, "coordinator": 2, "administrator": 1},
+        "seconds": 30,
+        "pages": {
+            "Alliance page": {**summary([0.004, 0.006], duration=30), "hits": 3, "misses": 1},
+            "Admin commitments": {**summary([0.5], duration=30), "hits": 0, "misses": 0},
+        },
+        "hits": 3,
+        "misses": 1,
+        "hit_rate": 0.75,
+    }
+    options = {
+        "connections": 8,
+        "rounds": 3,
+        "seconds": 5,
+        "warmup": 2,
+        "settle": 1,
+        "writes": 3,
+        "write_clients": 3,
+    }
+    return Results(options, 60, ["Date: today"], "Some data.", pages, [write], mixed)
+
+
+def test_the_bench_report_says_which_targets_are_met():
+    from tools.bench.report import build
+
+    text = build(bench_results(rebuilt_median=20.0))
+
+    # The bare view's median is 2 ms: a page rebuilt in 20 ms is 10×, within 15×.
+    assert "✅ met: Built from scratch (PAGE_CACHE=false): every page's median ≤ 15×" in text
+    # The list's 450 requests/s against the admin's 50.
+    assert "✅ met: Alliance list ≥ 8× the admin change list's requests/s" in text
+    # Django's admin, slow in the mixed run, is not one of our pages.
+    assert "✅ met: Mixed run: every page's median ≤ 10×" in text
+    assert "✅ met: Every write (POST and its redirect): median ≤ 15×" in text
+    assert "**Page cache hit rate: 75 %**" in text
+    assert "| alliances | 5.0 | 10.0 |" in text  # ours beside the peer
+
+
+def test_the_bench_report_says_when_a_target_is_not_met():
+    from tools.bench.report import build
+
+    text = build(bench_results(rebuilt_median=40.0, list_requests=300))
+
+    assert "❌ not met: Built from scratch (PAGE_CACHE=false): every page's median ≤ 15×" in text
+    assert "❌ not met: Alliance list ≥ 8×" in text
+
+
+def test_a_page_that_got_no_answer_is_not_a_met_target():
+    from tools.bench.report import build
+
+    results = bench_results()
+    results.pages[3].rebuilt["requests"] = 0
+    text = build(results)
+
+    assert "❌ not met: No error responses, every page answered" in text
+
+
+def test_the_bench_settings_keep_production_and_add_the_peer(tmp_path):
+    script = (
+        "import json; from django.conf import settings; import django; django.setup(); "
+        "print(json.dumps([settings.DEBUG, settings.ROOT_URLCONF, settings.SECURE_HSTS_SECONDS, "
+        "'whitenoise.middleware.WhiteNoiseMiddleware' in settings.MIDDLEWARE, "
+        "'tools' in settings.INSTALLED_APPS, "
+        "settings.REST_FRAMEWORK['DEFAULT_PAGINATION_CLASS']]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "ALIANZAS_VAR_DIR": str(tmp_path),
+            **PRODUCTION,
+            "DJANGO_SETTINGS_MODULE": "tools.bench_settings",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    debug, urls, hsts, whitenoise, tools_app, pagination = json.loads(result.stdout)
+    assert (debug, urls, whitenoise, tools_app) == (False, "tools.bench_urls", True, False)
+    assert hsts > 0
+    assert pagination == "fases.api.pagination.Pagination"
+
+
+@pytest.mark.django_db
+def test_the_peer_lists_the_same_rows_as_a_plain_model_viewset(administrator, settings):
+    from tests.factories import AllianceFactory
+
+    settings.ROOT_URLCONF = "tools.bench_urls"
+    AllianceFactory.create_batch(3)
+    client = Client()
+    assert client.get("/bench-peer/alliances/").status_code == 403
+    client.force_login(administrator)
+
+    answer = client.get("/bench-peer/alliances/").json()
+
+    assert answer["count"] == 3
+    assert [row["id"] for row in answer["results"]] == sorted(r["id"] for r in answer["results"])
+    assert "problem" in answer["results"][0]  # every field
+    assert client.get(reverse("api:alliance-list")).status_code == 200  # ours still served
+
+
+@pytest.mark.django_db
+def test_every_write_of_the_bench_is_accepted_by_its_view():
+    """The bodies ``make bench`` posts, through the views in-process: each answered with
+    the redirect a browser follows to a page that answers, and done again after a reset."""
+    from tools.bench import data, writes
+
+    world = data.write_world(2)
+    client = Client()
+    client.force_login(world.writer)
+    for write in writes.writes(world, 12):
+        jobs = [job for batch in write.jobs for job in batch]
+        assert len(jobs) == 12, write.title
+        for number, batch in enumerate(write.jobs):
+            if number and write.reset:
+                write.reset()
+            for path, form in batch:
+                response = client.post(path, form)
+                assert response.status_code == 302, (write.title, path, response.content[:2000])
+                assert client.get(response["Location"]).status_code == 200, write.title
+        if write.reset:
+            write.reset()
+    assert data.reset_write_world(world).alliances == world.alliances

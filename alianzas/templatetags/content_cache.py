@@ -9,6 +9,8 @@ content depends on, so it cannot be stale, and a page can decline to be cached."
 from django import template
 from django.utils.safestring import mark_safe
 
+from alianzas import page_cache_header
+
 register = template.Library()
 
 
@@ -21,6 +23,8 @@ class CachedContentNode(template.Node):
         spec = self.spec.resolve(context)
         if spec is None:
             return self.nodelist.render(context)
+        request = context.get("request")
+        page_cache_header.note(request, hit=spec.content is not None)
         if spec.content is None:
             content = self.nodelist.render(context)
             spec.store(str(content))

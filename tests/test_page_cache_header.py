@@ -1,0 +1,43 @@
+"""``X-Page-Cache`` says whether the page cache served a page's content or built and stored
+it (alianzas.page_cache_header): what ``make bench``'s mixed run counts as its hit rate."""
+
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import CommitmentFactory
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_built_page_is_a_miss_and_the_next_visit_a_hit(alliance, coordinator):
+    client = signed_in(coordinator)
+    url = reverse("fases:alliance_detail", args=[alliance.pk])
+    client.get(url)  # sets the CSRF cookie the cache's key needs: nothing cached yet
+
+    assert client.get(url)["X-Page-Cache"] == "miss"
+    assert client.get(url)["X-Page-Cache"] == "hit"
+
+
+def test_a_write_to_what_the_page_shows_makes_a_miss(alliance, coordinator):
+    client = signed_in(coordinator)
+    url = reverse("fases:alliance_detail", args=[alliance.pk])
+    client.get(url)
+    client.get(url)
+
+    CommitmentFactory(alliance=alliance, description="Donar cien filtros de agua")
+
+    assert client.get(url)["X-Page-Cache"] == "miss"
+
+
+def test_no_header_when_the_page_cache_is_off_or_not_asked(alliance, coordinator, settings):
+    client = signed_in(coordinator)
+    # A page that the page cache does not keep.
+    assert "X-Page-Cache" not in client.get(reverse("fases:governance", args=[alliance.pk]))
+    settings.PAGE_CACHE = False
+    url = reverse("fases:alliance_detail", args=[alliance.pk])
+    client.get(url)
+    assert "X-Page-Cache" not in client.get(url)

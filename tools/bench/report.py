@@ -1,0 +1,377 @@
+"""The report: tables of pages, the API beside its peer, writes, the mixed run and the
+reminder sweep, and the targets met or not. Built from plain results (no database), so a
+test can build it from made-up figures."""
+
+import statistics
+from dataclasses import dataclass, field
+
+# The targets, as ratios to the bare view's median (/livez) in the same run.
+CACHED_MEDIAN_FACTOR = 15
+CACHED_P99_FACTOR = 50
+REBUILT_MEDIAN_FACTOR = 15
+REBUILT_P95_FACTOR = 30
+MIXED_MEDIAN_FACTOR = 10
+MIXED_P95_FACTOR = 25
+WRITE_MEDIAN_FACTOR = 15
+LIST_OVER_ADMIN = 8
+SWEEP_SECONDS = 10
+SWEEP_MEGABYTES = 300
+# Django's own admin, shown in the mixed run because load_test's administrators read it, is
+# not one of our pages: it is left out of the mixed run's target.
+NOT_OURS = ("Admin index", "Admin commitments")
+
+
+@dataclass
+class Results:
+    options: dict
+    seconds: float  # how long the whole run took
+    machine: list[str]
+    data: str  # a sentence on the data measured
+    pages: list  # tools.bench.pages.Page
+    writes: list = field(default_factory=list)  # tools.bench.writes.Write
+    mixed: dict | None = None  # tools.bench.mixed.run's answer
+    sweeps: list = field(default_factory=list)
+
+
+def rate(load: dict) -> float:
+    return load["requests"] / (load["duration_us"] / 1e6) if load.get("duration_us") else 0.0
+
+
+def errors(load: dict) -> int:
+    return load.get("bad_status", 0) + load.get("socket_errors", 0)
+
+
+def ms(load: dict, percentile: str) -> float:
+    return load[f"{percentile}_us"] / 1000
+
+
+def median_of_rounds(rounds: list[dict]) -> dict:
+    """Each figure the median of the rounds' figures; error counts are summed."""
+    summed = {"bad_status", "socket_errors"}
+    return {
+        key: sum(r[key] for r in rounds)
+        if key in summed
+        else statistics.median(r[key] for r in rounds)
+        for key in rounds[0]
+    }
+
+
+def ours(pages: list) -> list:
+    return [page for page in pages if page.kind == "page"]
+
+
+def find(pages: list, title: str):
+    return next(page for page in pages if page.title == title)
+
+
+def mixed_pages(mixed: dict | None) -> dict:
+    """The mixed run's pages the target is about: ours, reads (the writes have their own)."""
+    if not mixed:
+        return {}
+    return {
+        name: load
+        for name, load in mixed["pages"].items()
+        if name not in NOT_OURS and not name.endswith("(write)")
+    }
+
+
+def worst(loads: list[dict], percentile: str) -> float:
+    return max((ms(load, percentile) for load in loads), default=0.0)
+
+
+def checks(results: Results) -> list[tuple[str, bool]]:
+    pages = results.pages
+    floor = ms(find(pages, "Bare view (/livez)").load, "p50")
+    app = ours(pages)
+    admin = next(page for page in pages if page.kind == "admin")
+    listing = find(pages, "Alliance list")
+    cached = [page.load for page in app]
+    rebuilt = [page.rebuilt for page in app if page.rebuilt]
+    found = [
+        (
+            f"Cached: every page's median ≤ {CACHED_MEDIAN_FACTOR}× the bare view's "
+            f"({CACHED_MEDIAN_FACTOR * floor:.1f} ms; slowest {worst(cached, 'p50'):.1f} ms)",
+            worst(cached, "p50") <= CACHED_MEDIAN_FACTOR * floor,
+        ),
+        (
+            f"Cached: every page's p99 ≤ {CACHED_P99_FACTOR}× the bare view's median "
+            f"({CACHED_P99_FACTOR * floor:.1f} ms; slowest {worst(cached, 'p99'):.1f} ms)",
+            worst(cached, "p99") <= CACHED_P99_FACTOR * floor,
+        ),
+        (
+            f"Built from scratch (PAGE_CACHE=false): every page's median ≤ "
+            f"{REBUILT_MEDIAN_FACTOR}× the bare view's ({REBUILT_MEDIAN_FACTOR * floor:.1f} ms; "
+            f"slowest {worst(rebuilt, 'p50'):.1f} ms)",
+            bool(rebuilt) and worst(rebuilt, "p50") <= REBUILT_MEDIAN_FACTOR * floor,
+        ),
+        (
+            f"Built from scratch: every page's p95 ≤ {REBUILT_P95_FACTOR}× the bare view's "
+            f"median ({REBUILT_P95_FACTOR * floor:.1f} ms; slowest {worst(rebuilt, 'p95'):.1f} ms)",
+            bool(rebuilt) and worst(rebuilt, "p95") <= REBUILT_P95_FACTOR * floor,
+        ),
+    ]
+    if results.mixed:
+        loads = [load for load in mixed_pages(results.mixed).values() if load["requests"]]
+        found += [
+            (
+                f"Mixed run: every page's median ≤ {MIXED_MEDIAN_FACTOR}× the bare view's "
+                f"({MIXED_MEDIAN_FACTOR * floor:.1f} ms; slowest {worst(loads, 'p50'):.1f} ms)",
+                worst(loads, "p50") <= MIXED_MEDIAN_FACTOR * floor,
+            ),
+            (
+                f"Mixed run: every page's p95 ≤ {MIXED_P95_FACTOR}× the bare view's median "
+                f"({MIXED_P95_FACTOR * floor:.1f} ms; slowest {worst(loads, 'p95'):.1f} ms)",
+                worst(loads, "p95") <= MIXED_P95_FACTOR * floor,
+            ),
+        ]
+    if results.writes:
+        done = [write.result for write in results.writes]
+        found.append(
+            (
+                f"Every write (POST and its redirect): median ≤ {WRITE_MEDIAN_FACTOR}× the "
+                f"bare view's ({WRITE_MEDIAN_FACTOR * floor:.1f} ms; "
+                f"slowest {worst(done, 'p50'):.1f} ms)",
+                all(load["requests"] for load in done)
+                and worst(done, "p50") <= WRITE_MEDIAN_FACTOR * floor,
+            )
+        )
+    found.append(
+        (
+            f"Alliance list ≥ {LIST_OVER_ADMIN}× the admin change list's requests/s "
+            f"({rate(listing.load):.0f} vs {rate(admin.load):.0f}: "
+            f"{rate(listing.load) / max(rate(admin.load), 1e-9):.1f}×)",
+            rate(listing.load) >= LIST_OVER_ADMIN * rate(admin.load),
+        )
+    )
+    failures = sum(errors(p.load) + errors(p.rebuilt) for p in pages)
+    failures += sum(errors(write.result) for write in results.writes)
+    if results.mixed:
+        failures += sum(errors(load) for load in results.mixed["pages"].values())
+    # A page that got no answer within its time would otherwise pass every target as 0 ms.
+    silent = [p.title for p in pages if not p.load.get("requests")]
+    silent += [f"{p.title} (rebuilt)" for p in pages if p.rebuilt and not p.rebuilt["requests"]]
+    found.append(
+        (
+            f"No error responses, every page answered ({failures} errors"
+            + (f"; no answer: {', '.join(silent)})" if silent else ")"),
+            not failures and not silent,
+        )
+    )
+    found += sweep_checks(results.sweeps)
+    return found
+
+
+def sweep_checks(sweeps: list[dict]) -> list[tuple[str, bool]]:
+    if not sweeps:
+        return []
+    largest, smallest = sweeps[-1], sweeps[0]
+    growth = largest["commitments"] / smallest["commitments"]
+    return [
+        (
+            f"Sweep time grows no faster than the commitments ({growth:.0f}× the "
+            f"commitments, {largest['seconds'] / smallest['seconds']:.1f}× the time; "
+            f"peak memory {smallest['memory_mb']:.0f} → {largest['memory_mb']:.0f} MB)",
+            largest["seconds"] / smallest["seconds"] <= growth,
+        ),
+        (
+            f"Sweep over {largest['commitments']:,} commitments ≤ {SWEEP_SECONDS} s "
+            f"and ≤ {SWEEP_MEGABYTES} MB",
+            largest["seconds"] <= SWEEP_SECONDS and largest["memory_mb"] <= SWEEP_MEGABYTES,
+        ),
+    ]
+
+
+def build(results: Results) -> str:
+    o = results.options
+    lines = [
+        "# Benchmarks",
+        "",
+        "Made by `make bench` (`python manage.py benchmark`, `tools/bench/`); "
+        f"this run took {results.seconds / 60:.1f} minutes"
+        + (" (`--quick`: tiny data, short runs; not for comparison)." if o.get("quick") else "."),
+        "",
+        "## Machine",
+        "",
+        *(f"- {line}" for line in results.machine),
+        "",
+        "## Data",
+        "",
+        results.data,
+    ]
+    lines += pages_section(results)
+    lines += api_section(results)
+    if results.writes:
+        lines += writes_section(results)
+    if results.mixed:
+        lines += mixed_section(results)
+    if results.sweeps:
+        lines += sweeps_section(results.sweeps)
+    lines += ["", "## Targets", ""]
+    lines += [f"- {'✅ met' if met else '❌ not met'}: {what}" for what, met in checks(results)]
+    return "\n".join(lines) + "\n"
+
+
+def pages_section(results: Results) -> list[str]:
+    o, pages = results.options, results.pages
+    floor = ms(find(pages, "Bare view (/livez)").load, "p50")
+    lines = [
+        "",
+        "## Pages",
+        "",
+        f"gunicorn with 2 workers of one thread (production settings, whitenoise, "
+        f"persistent connections; `tools/bench_settings.py`: the project's settings, the API "
+        f"peer's URLs and API throttle rates no load reaches) on 127.0.0.1; wrk with "
+        f"{o['connections']} connections, {o['rounds']} rounds over every page of "
+        f"{o['seconds']} s each (after a {o['warmup']} s warm-up); between pages the bench "
+        f"waits until `/livez` answers at once (the previous page's queued requests have "
+        f"finished), then {o['settle']} s more; each figure is the median of the rounds'. "
+        "Signed in through the login form; the public pages too (they throttle "
+        "anonymous visitors, not people signed in).",
+        "",
+        "**Cached**: the same request over and over, answered from the page cache where the "
+        "page has one (README, *Page cache*). **Rebuilt**: one more round with the page cache "
+        "off (`PAGE_CACHE=false`): what a visit costs when its content must be built, as after "
+        "a change. Queries: one request through Django's test client, built / from the cache.",
+        "",
+        "| Page | As | Median ms | p95 ms | p99 ms | Requests/s | Non-2xx | Queries "
+        "| Median ÷ bare | Rebuilt: median ms | Rebuilt: p95 ms | Rebuilt: requests/s "
+        "| Rebuilt: median ÷ bare | Rebuilt: p95 ÷ bare |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for page in pages:
+        rebuilt = "| — | — | — | — | —"
+        if page.rebuilt:
+            r = page.rebuilt
+            rebuilt = (
+                f"| {ms(r, 'p50'):.1f} | {ms(r, 'p95'):.1f} | {rate(r):.0f} "
+                f"| {ms(r, 'p50') / floor:.1f}× | {ms(r, 'p95') / floor:.1f}×"
+            )
+        load = page.load
+        lines.append(
+            f"| {page.title} | {page.person} | {ms(load, 'p50'):.1f} | {ms(load, 'p95'):.1f} "
+            f"| {ms(load, 'p99'):.1f} | {rate(load):.0f} | {errors(load) + errors(page.rebuilt)} "
+            f"| {page.queries} / {page.cached_queries} | {ms(load, 'p50') / floor:.1f}× {rebuilt} |"
+        )
+    return lines
+
+
+def api_section(results: Results) -> list[str]:
+    pairs = [("API: alliances", "Peer: alliances"), ("API: measurements", "Peer: measurements")]
+    titles = {page.title for page in results.pages}
+    pairs = [(a, b) for a, b in pairs if a in titles and b in titles]
+    if not pairs:
+        return []
+    lines = [
+        "",
+        "## The API beside a plain ModelViewSet",
+        "",
+        "The peer (`/bench-peer/`, `tools/bench_urls.py`) serves the same rows as a textbook "
+        "DRF `ModelViewSet`: a `ModelSerializer` of every field, `.all()` by primary key, the "
+        "same pagination (50 a page), session authentication, `IsAuthenticated`. Ours checks "
+        "who may read which alliance, validates its filters and writes chosen fields with "
+        "their related rows. Both as the administrator, in the same runs as the pages.",
+        "",
+        "| List | Ours: median ms | Peer: median ms | Ours: requests/s | Peer: requests/s "
+        "| Ours ÷ peer (requests/s) | Rebuilt run: ours ÷ peer | Queries: ours / peer |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for mine, peer in pairs:
+        a, b = find(results.pages, mine), find(results.pages, peer)
+        again = "—"
+        if a.rebuilt and b.rebuilt:
+            again = f"{rate(a.rebuilt) / max(rate(b.rebuilt), 1e-9):.2f}×"
+        lines.append(
+            f"| {mine.split(': ')[1]} | {ms(a.load, 'p50'):.1f} | {ms(b.load, 'p50'):.1f} "
+            f"| {rate(a.load):.0f} | {rate(b.load):.0f} "
+            f"| {rate(a.load) / max(rate(b.load), 1e-9):.2f}× | {again} "
+            f"| {a.queries} / {b.queries} |"
+        )
+    return lines
+
+
+def writes_section(results: Results) -> list[str]:
+    o = results.options
+    floor = ms(find(results.pages, "Bare view (/livez)").load, "p50")
+    lines = [
+        "",
+        "## Writes",
+        "",
+        f"Each write {o['writes']} times by {o['write_clients']} clients at once, each a "
+        "keep-alive connection signed in as a coordinator who also represents the members "
+        "(CSRF token and Referer as a browser sends them); the latency is the POST and the GET "
+        "of the page it redirects to, on a server with the page cache off. The writes go to "
+        "small alliances of their own (five members, an indicator, an agreement, a meeting); "
+        "a change of phase and a signature can each be made once, so those alliances are put "
+        "back in Implementación, their agreement unsigned, between batches.",
+        "",
+        "| Write | Acknowledged | Median ms | p95 ms | p99 ms | Failed | Median ÷ bare |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for write in results.writes:
+        r = write.result
+        lines.append(
+            f"| {write.title} | {r['requests']} | {ms(r, 'p50'):.1f} | {ms(r, 'p95'):.1f} "
+            f"| {ms(r, 'p99'):.1f} | {errors(r)} | {ms(r, 'p50') / floor:.1f}× |"
+        )
+    for write in results.writes:
+        for failure in write.failures or []:
+            lines.append(f"- {write.title} failed: `{failure}`")
+    return lines
+
+
+def mixed_section(results: Results) -> list[str]:
+    mixed = results.mixed
+    floor = ms(find(results.pages, "Bare view (/livez)").load, "p50")
+    roles = ", ".join(
+        f"{n} {role}{'' if n == 1 else 's'}" for role, n in sorted(mixed["roles"].items())
+    )
+    lines = [
+        "",
+        "## Mixed run",
+        "",
+        f"{mixed['people']} simulated people ({roles}) for {mixed['seconds']:g} s on a "
+        "server with the page cache on, each on a keep-alive connection, choosing what to do "
+        "with `load_test`'s weights (pages, the progress and value forms and their writes) "
+        "and pausing up to 0.3 s between actions, on the busiest alliances that take reports: "
+        "each write renews what the others had cached. Each person first visits, once and not "
+        "counted, every page the page cache keeps (each server starts with an empty cache). "
+        "**Page cache hit rate: "
+        f"{100 * mixed['hit_rate']:.0f} %** ({mixed['hits']:,} hits, {mixed['misses']:,} "
+        "misses, from the `X-Page-Cache` header of the pages that have a page cache). The "
+        "Django admin's pages and the writes are shown but not in the target.",
+        "",
+        "| Page | Requests | Median ms | p95 ms | Failed | Cache hits / misses "
+        "| Median ÷ bare | p95 ÷ bare |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, load in mixed["pages"].items():
+        cache = f"{load['hits']} / {load['misses']}" if load["hits"] + load["misses"] else "—"
+        lines.append(
+            f"| {name} | {load['requests']} | {ms(load, 'p50'):.1f} | {ms(load, 'p95'):.1f} "
+            f"| {errors(load)} | {cache} | {ms(load, 'p50') / floor:.1f}× "
+            f"| {ms(load, 'p95') / floor:.1f}× |"
+        )
+    return lines
+
+
+def sweeps_section(sweeps: list[dict]) -> list[str]:
+    lines = [
+        "",
+        "## Reminder sweep",
+        "",
+        "`bench_reminders --json`, each size in a database of its own and each sweep in a "
+        "process of its own (peak memory is that process's, Django included); the first sweep "
+        "after forgetting every reminder, so everything due is new. Send tasks go to an "
+        "in-memory broker: this is the beat task's work.",
+        "",
+        "| Commitments | Seconds | µs per commitment | Peak MB | Reminders recorded "
+        "| E-mails queued |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for sweep in sweeps:
+        lines.append(
+            f"| {sweep['commitments']:,} | {sweep['seconds']:.2f} "
+            f"| {1e6 * sweep['seconds'] / sweep['commitments']:.1f} "
+            f"| {sweep['memory_mb']:.0f} | {sweep['recorded']:,} | {sweep['queued']:,} |"
+        )
+    return lines
