@@ -20,11 +20,17 @@ def search_key(text: str | None) -> str:
     """The key in Python, the same as the database's: lower case, accents removed.
 
     ``ñ`` loses its tilde too, as PostgreSQL's ``unaccent`` does, so both backends agree.
+    Control characters are left out: nobody types them, and PostgreSQL refuses a NUL in a
+    query's text (a search for ``agua%00`` was a 500).
     """
     if text is None:
         return ""
     decomposed = unicodedata.normalize("NFKD", str(text).lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return "".join(
+        ch
+        for ch in decomposed
+        if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cc"
+    )
 
 
 class SearchKey(models.Func):

@@ -191,3 +191,16 @@ def test_the_search_behaves_the_same_on_sqlite(tmp_path):
     assert outcome.returncode == 0, outcome.stdout[-4000:] + outcome.stderr[-2000:]
     assert " passed" in outcome.stdout
     assert "failed" not in outcome.stdout
+
+
+@pytest.mark.parametrize(
+    "query", ["credito\x00", "https://wapiti3.ovh//e.php\x00", "\x00\x01cacao\x1f"]
+)
+def test_control_characters_in_a_search_are_ignored_never_a_500(client, cast, coordinator, query):
+    """wapiti found /buscar/?q=…%00 answering 500 on PostgreSQL (no NUL in a query's text)."""
+    client.force_login(coordinator)
+    response = client.get(reverse("seguimiento:search"), {"q": query})
+    assert response.status_code == 200
+    assert search_key(query) == search_key(query.replace("\x00", ""))
+    if "credito" in query or "cacao" in query:
+        assert names(search(coordinator, query))["alliances"] == {"Cacao del VRAEM"}
