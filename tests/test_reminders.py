@@ -17,9 +17,11 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.mail.backends import locmem
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from alianzas.models import Alliance
 from seguimiento import reminders
@@ -42,6 +44,8 @@ from tests.factories import (
     ReminderFactory,
     UserFactory,
 )
+from tools.management.commands.bench_reminders import FLOOR_RUNS
+from tools.management.commands.bench_reminders import Command as BenchReminders
 
 pytestmark = pytest.mark.django_db
 
@@ -876,3 +880,29 @@ def test_make_run_uses_a_broker_in_files_and_beat_sweeps_every_five_minutes(tmp_
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", str(tmp_path / "celery" / "queue"), "300", "True"]
     assert (tmp_path / "celery" / "queue").is_dir()
+
+
+# --- The sweep's floor (``bench_reminders``) ---------------------------------------------
+
+
+def inserts(captured: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().startswith("INSERT")]
+
+
+@pytest.mark.django_db(transaction=True)  # the benchmark vacuums, outside any transaction
+def test_the_floor_runs_the_very_statements_the_sweep_records_with(
+    on, alliance, member, member_representative, coordinator
+):
+    CommitmentFactory(alliance=alliance, actor=member, due_date=day("2026-02-20"))
+    CommitmentFactory(alliance=alliance, actor=member, due_date=day("2026-03-10"))
+    on("2026-03-04")
+
+    with CaptureQueriesContext(connection) as floor_sql:
+        floor = BenchReminders().floor()
+    assert not Reminder.objects.exists()  # forgotten: the sweep starts from none
+    with CaptureQueriesContext(connection) as sweep_sql:
+        recorded = reminders.record_due_reminders(today=WEDNESDAY, now=timezone.now())
+
+    assert floor.recorded == recorded.total() == 4
+    assert len(inserts(sweep_sql)) == len(reminders.due_queries(WEDNESDAY))
+    assert inserts(floor_sql) == inserts(sweep_sql) * FLOOR_RUNS

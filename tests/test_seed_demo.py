@@ -16,7 +16,7 @@ from alianzas.criteria import EVALUATION_CRITERIA
 from alianzas.lifecycle import DECIDED, NEW_CYCLE_TRANSITIONS, TRANSITION_NAMES, Phase
 from alianzas.models import Actor, Alliance, Membership, PhaseChange, Role, Sector, User
 from alianzas.validators import validate_ruc
-from fases.demo import curated
+from fases.demo import curated, synthetic
 from fases.demo.curated import DEMO_PASSWORD, load_stories
 from fases.demo.phases import Walk
 from fases.demo.synthetic import (
@@ -29,7 +29,7 @@ from fases.demo.synthetic import (
 from fases.management.commands.seed_demo import Command
 from fases.models import Evaluation
 from fases.requirements import unmet_requirements
-from seguimiento.models import OPEN_STATUSES, Commitment, CommitmentStatus
+from seguimiento.models import OPEN_STATUSES, Commitment, CommitmentStatus, CommitmentUpdate
 
 pytestmark = pytest.mark.django_db
 
@@ -288,6 +288,47 @@ def test_synthetic_data_reaches_exactly_the_totals_asked_for():
     assert synthetic_alliances().count() == 30
     assert synthetic_commitments().count() == 300
     assert synthetic_measurements().count() == 100
+
+
+def test_a_larger_rerun_adds_only_the_difference_in_chunks_and_reuses_the_rows(monkeypatch):
+    # Alliances are built a chunk at a time (memory stays flat at 100,000 of them).
+    monkeypatch.setattr(synthetic, "ALLIANCES_PER_CHUNK", 7)
+    seed(*SMALL_SYNTHETIC)
+    before = snapshot()
+    seed(*SMALL_SYNTHETIC)
+    assert snapshot() == before  # a second run reuses the rows
+
+    seed("--alliances", "32", "--actors", "20", "--commitments", "500", "--measurements", "250")
+
+    assert synthetic_alliances().count() == 32
+    assert synthetic_commitments().count() == 500
+    assert synthetic_measurements().count() == 250
+    assert (
+        list(
+            Commitment.objects.order_by("pk").values_list("pk", "status", "progress", "updated_at")
+        )[: len(before["commitments"])]
+        == before["commitments"]
+    )
+    # Each started commitment has the one progress update its status follows from.
+    started = synthetic_commitments().exclude(status=CommitmentStatus.PENDING)
+    assert not started.exclude(
+        Exists(
+            CommitmentUpdate.objects.filter(
+                commitment=OuterRef("pk"), status=OuterRef("status"), progress=OuterRef("progress")
+            )
+        )
+    ).exists()
+    assert (
+        not synthetic_commitments().filter(status=CommitmentStatus.PENDING, progress__gt=0).exists()
+    )
+    assert (
+        not synthetic_commitments()
+        .filter(status=CommitmentStatus.FULFILLED, progress__lt=100)
+        .exists()
+    )
+    # Each indicator's values fill its periods backwards, one value a period.
+    periods = synthetic_measurements().values("indicator_id", "period_start")
+    assert periods.distinct().count() == 250
 
 
 def test_synthetic_commitments_belong_to_active_members_only():

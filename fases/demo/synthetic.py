@@ -3,10 +3,11 @@
 
 Each number is a total of synthetic rows to reach, so a rerun with the same numbers adds
 nothing and a larger one adds only the difference. Rows are bulk-inserted (``bulk_create``
-in batches), never one by one through the services, so that 10,000 alliances and 200,000
-commitments load in well under a minute. Synthetic rows are recognisable by their names
+in batches; commitments and measurements, ``fases.demo.volume``, generated inside
+PostgreSQL), never one by one through the services, so that 100,000 alliances and 2,000,000
+commitments load in minutes. Synthetic rows are recognisable by their names
 ("Actor sintético 00042", "Alianza sintética 000123"; their commitments and measurements
-belong to those alliances); their words come from ``synthetic.yaml``.
+belong to those alliances, ``fases.demo.names``); their words come from ``synthetic.yaml``.
 
 Phases are the exception that is not improvised here: each alliance's phase, cycle, phase
 changes and evaluations come from ``fases.demo.phases``, the one bulk path that walks the
@@ -19,16 +20,12 @@ import random
 import time
 from collections import defaultdict
 from decimal import Decimal
-from functools import cache
-from pathlib import Path
 
-import yaml
 from django.core.management.base import CommandError
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alianzas.lifecycle import Phase
 from alianzas.models import (
     Actor,
     Alliance,
@@ -45,7 +42,17 @@ from alianzas.models import (
     User,
 )
 from fases.demo import phases
-from fases.demo.common import past_period, ruc
+from fases.demo.common import ruc
+from fases.demo.names import (
+    SYNTHETIC_ACTOR_PREFIX,
+    SYNTHETIC_ALLIANCE_PREFIX,
+    synthetic_actors,
+    synthetic_alliances,
+    synthetic_commitments,
+    synthetic_measurements,
+    words,
+)
+from fases.demo.volume import Volume
 from fases.models import (
     Agreement,
     AgreementSignature,
@@ -53,22 +60,14 @@ from fases.models import (
     Evaluation,
     EvaluationRating,
 )
-from seguimiento.models import (
-    Commitment,
-    CommitmentKind,
-    CommitmentStatus,
-    CommitmentUpdate,
-    Measurement,
-)
 
-SYNTHETIC_ACTOR_PREFIX = "Actor sintético "
-SYNTHETIC_ALLIANCE_PREFIX = "Alianza sintética "
+# Alliances built and inserted together, with their members, objectives and history.
+ALLIANCES_PER_CHUNK = 10_000
 # A synthetic alliance takes 2 to 5 members from at least two sectors.
 MIN_SYNTHETIC_ACTORS = 5
 NON_LEADER_ROLES = [Role.IMPLEMENTING_PARTNER, Role.FUNDER, Role.TECHNICAL_ALLY, Role.OBSERVER]
 FREQUENCIES = [Frequency.MONTHLY, Frequency.QUARTERLY, Frequency.SEMIANNUAL, Frequency.ANNUAL]
 FREQUENCY_WEIGHTS = [30, 45, 15, 10]
-WORDS_FILE = Path(__file__).with_name("synthetic.yaml")
 # The synthetic alliances' partnering agreement (data for benchmarks, in Spanish like it).
 AGREEMENT_TEXT = {
     "objective": "Alcanzar juntos los objetivos de la alianza",
@@ -79,31 +78,7 @@ AGREEMENT_TEXT = {
 }
 
 
-@cache
-def words() -> dict:
-    """Themes, commitment texts, findings and early closing reasons (``synthetic.yaml``)."""
-    return yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))
-
-
-def synthetic_actors():
-    return Actor.objects.filter(name__startswith=SYNTHETIC_ACTOR_PREFIX)
-
-
-def synthetic_alliances():
-    return Alliance.objects.filter(name__startswith=SYNTHETIC_ALLIANCE_PREFIX)
-
-
-def synthetic_commitments():
-    return Commitment.objects.filter(alliance__name__startswith=SYNTHETIC_ALLIANCE_PREFIX)
-
-
-def synthetic_measurements():
-    return Measurement.objects.filter(
-        indicator__objective__alliance__name__startswith=SYNTHETIC_ALLIANCE_PREFIX
-    )
-
-
-class SyntheticData:
+class SyntheticData(Volume):
     """Bulk-creates the synthetic rows still missing to reach the totals asked for."""
 
     def __init__(self, command, admin: User, batch_size: int, today: datetime.date):
@@ -218,6 +193,12 @@ class SyntheticData:
                 self.nothing_to_do(Alliance._meta.verbose_name_plural, len(names))
             return
         numbers = self.next_numbers(names, SYNTHETIC_ALLIANCE_PREFIX, missing)
+        # A chunk at a time, with everything each alliance needs, so that memory stays
+        # flat whatever the number (100,000 alliances in one go took over a gigabyte).
+        for start in range(numbers.start, numbers.stop, ALLIANCES_PER_CHUNK):
+            self.alliance_chunk(range(start, min(start + ALLIANCES_PER_CHUNK, numbers.stop)))
+
+    def alliance_chunk(self, numbers: range) -> None:
         rng = random.Random(f"alianzas-{numbers.start}")
         pool = list(synthetic_actors().order_by("pk").values_list("pk", "sector"))
         by_sector = defaultdict(list)
@@ -389,222 +370,14 @@ class SyntheticData:
                 chosen[-1] = (rng.choice(by_sector[sector]), sector)
         return [pk for pk, _sector in chosen]
 
-    # --- Commitments ---
 
-    def commitment_state(self, rng, phase, previous_cycle, start):
-        """Status, progress and due date, realistic for the alliance's phase."""
-        elapsed = max((self.today - start).days, 61)
-        if previous_cycle or phase == Phase.CLOSED:
-            status = rng.choices(
-                [
-                    CommitmentStatus.FULFILLED,
-                    CommitmentStatus.CANCELLED,
-                    CommitmentStatus.IN_PROGRESS,
-                ],
-                weights=[75, 15, 10],
-            )[0]
-            due = start + datetime.timedelta(days=rng.randint(30, elapsed - 30))
-        elif phase == Phase.IDENTIFICATION:
-            status = rng.choices(
-                [CommitmentStatus.PENDING, CommitmentStatus.IN_PROGRESS], weights=[90, 10]
-            )[0]
-            due = self.today + datetime.timedelta(days=rng.randint(30, 400))
-        else:
-            weights = {
-                Phase.IMPLEMENTATION: [35, 40, 20, 5],
-                Phase.MONITORING: [20, 40, 35, 5],
-                Phase.EVALUATION: [10, 30, 55, 5],
-            }[phase]
-            status = rng.choices(
-                [
-                    CommitmentStatus.PENDING,
-                    CommitmentStatus.IN_PROGRESS,
-                    CommitmentStatus.FULFILLED,
-                    CommitmentStatus.CANCELLED,
-                ],
-                weights=weights,
-            )[0]
-            due = start + datetime.timedelta(days=rng.randint(30, elapsed + 365))
-        progress = {
-            CommitmentStatus.PENDING: 0,
-            CommitmentStatus.FULFILLED: 100,
-        }.get(status)
-        if progress is None:
-            progress = rng.randint(5, 95) if status == CommitmentStatus.IN_PROGRESS else 0
-        return status, progress, due
-
-    def commitments(self, target: int) -> None:
-        existing = synthetic_commitments().count()
-        if target <= existing:
-            if target:
-                self.nothing_to_do(Commitment._meta.verbose_name_plural, existing)
-            return
-        # Only current members commit: the commitments go round the active memberships,
-        # so every member gets one in the alliance's current cycle before any gets two.
-        pairs = list(
-            Membership.objects.filter(
-                alliance__name__startswith=SYNTHETIC_ALLIANCE_PREFIX, left_on__isnull=True
-            )
-            .order_by("alliance_id", "pk")
-            .values_list(
-                "alliance_id",
-                "actor_id",
-                "alliance__phase",
-                "alliance__cycle",
-                "alliance__start_date",
-            )
-        )
-        rng = random.Random(f"compromisos-{existing}")
-        kinds = list(CommitmentKind.values)
-        started = time.monotonic()
-        created = updates = 0
-        for chunk_start in range(existing, target, self.batch_size):
-            chunk = []
-            for index in range(chunk_start, min(chunk_start + self.batch_size, target)):
-                alliance_id, actor_id, phase, cycle, start = pairs[index % len(pairs)]
-                commitment_cycle = cycle - (index // len(pairs)) % cycle
-                status, progress, due = self.commitment_state(
-                    rng, phase, commitment_cycle < cycle, start
-                )
-                if status == CommitmentStatus.CANCELLED and index < len(pairs):
-                    # A member's first commitment stands, as the phase guards require.
-                    status, progress = CommitmentStatus.IN_PROGRESS, rng.randint(5, 95)
-                kind = rng.choice(kinds)
-                chunk.append(
-                    Commitment(
-                        alliance_id=alliance_id,
-                        actor_id=actor_id,
-                        cycle=commitment_cycle,
-                        description=rng.choice(words()["commitments"][kind]),
-                        kind=kind,
-                        value_pen=(
-                            Decimal(rng.randrange(5, 800) * 1000)
-                            if kind in (CommitmentKind.FINANCIAL, CommitmentKind.IN_KIND)
-                            else None
-                        ),
-                        due_date=due,
-                        status=status,
-                        progress=progress,
-                    )
-                )
-            Commitment.objects.bulk_create(chunk, batch_size=self.batch_size)
-            # Each started commitment has the progress update its status follows from.
-            chunk_updates = [
-                CommitmentUpdate(
-                    commitment_id=commitment.pk,
-                    progress=commitment.progress,
-                    status=commitment.status,
-                    note="Avance reportado.",
-                    created_at=self.at(min(commitment.due_date, self.today), 12),
-                )
-                for commitment in chunk
-                if commitment.status != CommitmentStatus.PENDING
-            ]
-            CommitmentUpdate.objects.bulk_create(chunk_updates, batch_size=self.batch_size)
-            created += len(chunk)
-            updates += len(chunk_updates)
-            self.progress_line(Commitment, existing + created, target, started)
-        self.write(
-            "  "
-            + _(
-                "%(model)s: %(count)s created (and %(updates)s progress updates) "
-                "in %(seconds).1f s."
-            )
-            % {
-                "model": Commitment._meta.verbose_name_plural,
-                "count": created,
-                "updates": updates,
-                "seconds": time.monotonic() - started,
-            }
-        )
-
-    def progress_line(self, model, done: int, total: int, started: float) -> None:
-        """Every batch with -v 2; otherwise each time another fifth of the rows is in."""
-        if self.command.verbosity == 0 or done == total:
-            return
-        step = max(self.batch_size, total // 5)
-        before = max(done - self.batch_size, 0)
-        if self.command.verbosity < 2 and done // step == before // step:
-            return
-        self.write(
-            "    "
-            + _("%(model)s: %(done)s of %(total)s (%(seconds).1f s)")
-            % {
-                "model": model._meta.verbose_name_plural,
-                "done": done,
-                "total": total,
-                "seconds": time.monotonic() - started,
-            }
-        )
-
-    # --- Measurements ---
-
-    def measurements(self, target: int) -> None:
-        existing = synthetic_measurements()
-        existing_count = existing.count()
-        if target <= existing_count:
-            if target:
-                self.nothing_to_do(Measurement._meta.verbose_name_plural, existing_count)
-            return
-        indicators = list(
-            Indicator.objects.filter(
-                objective__alliance__name__startswith=SYNTHETIC_ALLIANCE_PREFIX
-            )
-            .order_by("pk")
-            .values_list(
-                "pk",
-                "frequency",
-                "baseline_value",
-                "target_value",
-                "objective__alliance__phase",
-                "objective__alliance__cycle",
-            )
-        )
-        measured_phases = {Phase.MONITORING, Phase.EVALUATION, Phase.CLOSED}
-        # Indicators are measured once the alliance is monitoring them (or was, in an
-        # earlier cycle); only if there are none do the others get values.
-        pool = [i for i in indicators if i[4] in measured_phases or i[5] > 1] or indicators
-        used = defaultdict(set)
-        for indicator_id, period_start in existing.values_list("indicator_id", "period_start"):
-            used[indicator_id].add(period_start)
-        next_offset = defaultdict(int)
-        rng = random.Random(f"mediciones-{existing_count}")
-        started = time.monotonic()
-        created = 0
-        for chunk_start in range(existing_count, target, self.batch_size):
-            chunk = []
-            for index in range(chunk_start, min(chunk_start + self.batch_size, target)):
-                pk, frequency, baseline, target_value, _phase, cycle = pool[index % len(pool)]
-                offset = next_offset[pk]
-                start, end = past_period(self.today, frequency, offset)
-                while start in used[pk]:
-                    offset += 1
-                    start, end = past_period(self.today, frequency, offset)
-                next_offset[pk] = offset + 1
-                used[pk].add(start)
-                low = float(baseline if baseline is not None else 100)
-                high = float(target_value if target_value is not None else low * 1.5)
-                share = min(1.0, max(0.0, 0.85 - 0.1 * offset + rng.uniform(-0.08, 0.08)))
-                chunk.append(
-                    Measurement(
-                        indicator_id=pk,
-                        # The newest periods belong to the current cycle, older ones to
-                        # the earlier cycles.
-                        cycle=max(1, cycle - offset // 3),
-                        period_start=start,
-                        period_end=end,
-                        value=Decimal(f"{low + (high - low) * share:.2f}"),
-                    )
-                )
-            Measurement.objects.bulk_create(chunk, batch_size=self.batch_size)
-            created += len(chunk)
-            self.progress_line(Measurement, existing_count + created, target, started)
-        self.write(
-            "  "
-            + _("%(model)s: %(count)s created in %(seconds).1f s.")
-            % {
-                "model": Measurement._meta.verbose_name_plural,
-                "count": created,
-                "seconds": time.monotonic() - started,
-            }
-        )
+__all__ = [
+    "SYNTHETIC_ACTOR_PREFIX",
+    "SYNTHETIC_ALLIANCE_PREFIX",
+    "SyntheticData",
+    "synthetic_actors",
+    "synthetic_alliances",
+    "synthetic_commitments",
+    "synthetic_measurements",
+    "words",
+]

@@ -67,6 +67,7 @@ from seguimiento.reminders.rules import (
     due_queries,
     policy_parameters,
     record_due_reminders,
+    recording_statements,
     register_rule,
 )
 from seguimiento.reminders.unsubscribe import (
@@ -129,6 +130,7 @@ __all__ = [
     "queue_send",
     "read_unsubscribe_token",
     "record_due_reminders",
+    "recording_statements",
     "recover_messages",
     "register_kind",
     "register_rule",

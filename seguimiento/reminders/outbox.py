@@ -95,25 +95,24 @@ def claim_messages(*, now: datetime.datetime) -> Claimed:
             """,  # nosec B608 - db_table names only; values bound
             params,
         )
-        cursor.execute(
-            f"SELECT id, recipient_id FROM {message}"  # nosec B608 - a db_table name
-            " WHERE run = %(run)s AND status = %(composing)s",
-            params,
-        )
-        messages = cursor.fetchall()
-        # One UPDATE per person rather than one joined to the new messages: the planner's
+        # One UPDATE for everyone, in which each reminder finds its person's new message by
+        # one probe of the index of messages being written, (run, recipient_id). A scalar
+        # subquery, not a join nor an EXISTS (which the planner turns into a semi-join): its
         # statistics hardly ever see reminders pending or messages being written, and from
-        # an estimate of one row it would compare every reminder with every message.
-        # Each of these is one probe of the pending reminders' index.
-        cursor.executemany(
+        # an estimate of one row it would compare every reminder with every message. A
+        # reminder recorded for someone after the messages were inserted has no message
+        # (NULL) and stays pending: the next sweep claims it.
+        new_message = f"""
+            SELECT m.id FROM {message} m
+            WHERE m.run = %(run)s AND m.status = %(composing)s
+              AND m.recipient_id = {reminder}.recipient_id
+        """  # nosec B608 - db_table names only; values bound
+        cursor.execute(
             f"""
-            UPDATE {reminder} SET email_status = %s, message_id = %s
-            WHERE recipient_id = %s AND email_status = %s
-            """,  # nosec B608 - a db_table name; values bound
-            [
-                (Reminder.Email.INCLUDED, message_id, recipient_id, Reminder.Email.PENDING)
-                for message_id, recipient_id in messages
-            ],
+            UPDATE {reminder} SET email_status = %(included)s, message_id = ({new_message})
+            WHERE email_status = %(pending)s AND ({new_message}) IS NOT NULL
+            """,  # nosec B608 - db_table names only; values bound
+            params,
         )
         cursor.execute(
             f"""

@@ -394,13 +394,19 @@ def _not_recorded(query: DueQuery) -> str:
     """  # nosec B608 - a rule's SELECT and a db_table; values bound by the caller
 
 
-def record_due_reminders(*, today: datetime.date, now: datetime.datetime) -> Counter:
-    """Insert every reminder due ``today`` that is not recorded yet; the count per rule.
+@dataclass(frozen=True)
+class Recording:
+    """One rule's ``INSERT … SELECT`` of the reminders it finds due, ready to execute."""
 
-    NOT EXISTS skips what earlier sweeps recorded without touching it; ON CONFLICT
-    covers a concurrent sweep inserting the same rows at the same moment.
-    """
-    recorded = Counter()
+    rule: str
+    sql: str
+    params: dict
+
+
+def recording_statements(*, today: datetime.date, now: datetime.datetime):
+    """The statements ``record_due_reminders`` executes, one per query of ``due_queries``
+    and in its order. The sweep benchmark runs these same statements bare, in one
+    transaction, as the sweep's floor."""
     table = Reminder._meta.db_table
     for query in due_queries(today):
         sql = f"""
@@ -410,15 +416,26 @@ def record_due_reminders(*, today: datetime.date, now: datetime.datetime) -> Cou
                    %(now)s, %(pending)s
             {_not_recorded(query)}
             ON CONFLICT DO NOTHING
-        """
+        """  # nosec B608 - a rule's SELECT and a db_table; values bound
         params = {
             **query.params,
             "now": connection.ops.adapt_datetimefield_value(now),
             "pending": Reminder.Email.PENDING,
         }
+        yield Recording(query.rule, sql, params)
+
+
+def record_due_reminders(*, today: datetime.date, now: datetime.datetime) -> Counter:
+    """Insert every reminder due ``today`` that is not recorded yet; the count per rule.
+
+    NOT EXISTS skips what earlier sweeps recorded without touching it; ON CONFLICT
+    covers a concurrent sweep inserting the same rows at the same moment.
+    """
+    recorded = Counter()
+    for statement in recording_statements(today=today, now=now):
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            recorded[query.rule] += max(cursor.rowcount, 0)
+            cursor.execute(statement.sql, statement.params)
+            recorded[statement.rule] += max(cursor.rowcount, 0)
     if recorded.total():
         # The unread counts in everyone's navigation (recipients are not read back).
         generations.notices_changed()

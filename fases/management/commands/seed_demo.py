@@ -9,8 +9,10 @@ alliances reach their phases through the real ``fases.services.change_phase`` an
 ``PhaseChange`` audit rows exist. It then prints the demo logins.
 
 ``--actors``, ``--alliances``, ``--commitments`` and ``--measurements`` add a large synthetic
-dataset for benchmarks, with bulk inserts (``fases.demo.synthetic``). Each number is a total
-of synthetic rows to reach: a rerun with the same numbers adds nothing. Their phases take
+dataset for benchmarks, with bulk inserts (``fases.demo.synthetic``; on PostgreSQL the
+commitments and measurements are generated inside the database, ``fases.demo.generated``,
+so the ten-times benchmark loads in minutes). Each number is a total of synthetic rows to
+reach: a rerun with the same numbers adds nothing. Their phases take
 the one documented bulk path, ``fases.demo.phases``: each alliance's history is a walk
 through the lifecycle graph of ``alianzas.lifecycle`` (``FORWARD``, ``DECIDED``,
 ``NEW_CYCLE_TRANSITIONS`` and each transition's source and target as the model declares

@@ -14,6 +14,12 @@ its own so that the peak memory is the sweep's: ``send_reminders --dry-run``, a 
 go to an in-memory broker: the figures are the beat task's work (recording, composing
 and queuing), not the mail server's.
 
+Before the sweep it measures the sweep's floor on the same database: the rules' own
+``INSERT … SELECT`` statements (``reminders.recording_statements``, the ones the sweep
+executes), run bare in one transaction and committed; the best of ``FLOOR_RUNS`` runs,
+the first of which also warms the cache for the sweep. Their reminders are forgotten
+after each run (deleted, the table vacuumed), so the sweep starts from none, as the floor.
+
 It writes and deletes rows, so it refuses a database whose name lacks "bench" unless
 ``--force`` is given.
 """
@@ -23,18 +29,28 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import timezone
 
 from alianzas.models import Actor, Alliance, User
 from seguimiento import reminders
 from seguimiento.models import OutgoingMessage, Reminder
 
 ALLIANCES_PER_COORDINATOR = 10
+# The floor is the best of this many runs of the bare statements.
+FLOOR_RUNS = 2
+
+
+@dataclass(frozen=True)
+class Floor:
+    seconds: float
+    recorded: int
 
 
 class Command(BaseCommand):
@@ -85,6 +101,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Seeded in {time.monotonic() - started:.1f} s.")
         self.give_people()
         self.forget_reminders()
+        floor = self.floor()
         self.stdout.write(
             self.style.MIGRATE_HEADING(
                 f"Commitments: {self.count('seguimiento_commitment')}, "
@@ -96,8 +113,17 @@ class Command(BaseCommand):
         if options["json"]:
             figures = json.loads(self.run([*manage, "send_reminders", "--json"], quiet=True))
             figures["commitments"] = self.count("seguimiento_commitment")
+            figures["floor_seconds"] = floor.seconds
+            figures["floor_recorded"] = floor.recorded
             self.stdout.write(json.dumps(figures))
             return
+        self.stdout.write(
+            self.style.MIGRATE_HEADING("Floor: the rules' INSERT … SELECT, bare, one transaction")
+        )
+        self.stdout.write(
+            f"{floor.recorded} reminders in {floor.seconds:.2f} s "
+            f"(best of {FLOOR_RUNS}; committed, then forgotten)"
+        )
         for title, command in (
             ("Dry run", [*manage, "send_reminders", "--dry-run"]),
             ("First sweep (everything due is new)", [*manage, "send_reminders"]),
@@ -109,6 +135,26 @@ class Command(BaseCommand):
         ):
             self.stdout.write(self.style.MIGRATE_HEADING(title))
             self.run(command)
+
+    def floor(self) -> Floor:
+        """The rules' statements as the sweep runs them (``recording_statements``), executed
+        bare in one transaction and committed: what the sweep cannot go below. The best
+        of ``FLOOR_RUNS``, each from no reminders at all, as the sweep starts."""
+        now = timezone.now()
+        today = timezone.localdate(now)
+        best = None
+        for _run in range(FLOOR_RUNS):
+            recorded = 0
+            started = time.monotonic()
+            with transaction.atomic(), connection.cursor() as cursor:
+                for statement in reminders.recording_statements(today=today, now=now):
+                    cursor.execute(statement.sql, statement.params)
+                    recorded += max(cursor.rowcount, 0)
+            seconds = time.monotonic() - started
+            self.forget_reminders()
+            if best is None or seconds < best.seconds:
+                best = Floor(seconds, recorded)
+        return best
 
     def write_queued(self) -> None:
         """What the workers do after a sweep: write every message claimed for writing."""
