@@ -19,6 +19,7 @@ import datetime
 import hashlib
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -61,7 +62,7 @@ class Node:
 
 @dataclass
 class Network:
-    nodes: list[Node]
+    nodes: Sequence[Node]  # listed, the brokers first; made as they are read (Listing)
     # (actor, actor, shared alliances) between the drawn actors: every link of a network
     # small enough to be drawn whole.
     edges: list[tuple[int, int, int]]
@@ -155,6 +156,7 @@ def compute(pairs: list[tuple[int, int]], actors: dict[int, tuple]) -> dict:
     positions = _layout(shown, actors)
     return {
         # As lists, not dicts keyed by actor: the same data whether kept as JSON or not.
+        # In the order they are listed (the brokers first), so a visit sorts nothing.
         "nodes": [
             [
                 n,
@@ -165,7 +167,7 @@ def compute(pairs: list[tuple[int, int]], actors: dict[int, tuple]) -> dict:
                 *positions.get(n, (None, None)),
                 *actors.get(n, ("", None)),
             ]
-            for n in g.nodes
+            for n in sorted(g.nodes, key=lambda n: (-betweenness[n], -degree[n], n))
         ],
         "edges": [[a, b, d["weight"]] for a, b, d in shown.edges(data=True)],
         "estimated": g.number_of_nodes() > EXACT_UP_TO,
@@ -241,29 +243,13 @@ def actor_network(
     else:
         data = generations.portfolio_value(f"actor-network:{scope_key}", lambda: _build(alliances))
     region_id = getattr(region, "pk", region)
-    # The URL built once, not once per actor.
-    url = reverse("fases:actor_network_detail", args=[_URL_PK]).split(str(_URL_PK))
-    nodes = []
-    for pk, alliances_in, degree, betweenness, partners, x, y, actor_sector, actor_region in data[
-        "nodes"
-    ]:
-        if (sector and actor_sector != sector) or (region_id and actor_region != region_id):
-            continue
-        node = Node(
-            pk=pk,
-            sector=actor_sector,
-            alliances=alliances_in,
-            degree=degree,
-            betweenness=betweenness,
-            partners=partners,
-            url=f"{url[0]}{pk}{url[1]}",
-        )
-        if x is not None:
-            node.x, node.y = x, y
-            node.r = 4 + 3 * math.sqrt(alliances_in)
-        nodes.append(node)
-    nodes.sort(key=lambda n: (-n.betweenness, -n.degree, n.pk))
-    shown = {n.pk: n for n in nodes if n.r}
+    rows = [
+        row
+        for row in data["nodes"]
+        if not (sector and row[7] != sector) and not (region_id and row[8] != region_id)
+    ]
+    nodes = Listing(rows)
+    shown = {node.pk: node for node in (nodes.node(row) for row in rows if row[5] is not None)}
     name_nodes(nodes if named else shown.values())
     # One SVG path per line weight: thousands of links drawn without a template loop.
     strokes = defaultdict(list)
@@ -283,6 +269,42 @@ def actor_network(
 
 
 _URL_PK = 987654321  # stands for each actor's id in the URL reversed once
+
+
+class Listing(Sequence):
+    """The listed actors as ``Node``s, each made when it is first read: a page of the table
+    makes 25 of the national network's thousands. A sequence, so a paginator slices it."""
+
+    def __init__(self, rows: list):
+        self.rows = rows
+        self.made: dict[int, Node] = {}
+        # The URL built once, not once per actor.
+        self.url = reverse("fases:actor_network_detail", args=[_URL_PK]).split(str(_URL_PK))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.node(row) for row in self.rows[index]]
+        return self.node(self.rows[index])
+
+    def node(self, row) -> Node:
+        pk, alliances, degree, betweenness, partners, x, y, sector, _region = row
+        if pk not in self.made:
+            node = Node(
+                pk=pk,
+                sector=sector,
+                alliances=alliances,
+                degree=degree,
+                betweenness=betweenness,
+                partners=partners,
+                url=f"{self.url[0]}{pk}{self.url[1]}",
+            )
+            if x is not None:
+                node.x, node.y, node.r = x, y, 4 + 3 * math.sqrt(alliances)
+            self.made[pk] = node
+        return self.made[pk]
 
 
 def name_nodes(nodes) -> None:
