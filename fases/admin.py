@@ -20,7 +20,7 @@ from alianzas import admin as alliance_admin
 from alianzas.admin import ModelValidationForm, ReadOnlyAdminMixin, transition_label
 from alianzas.lifecycle import TRANSITION_NAMES, Phase
 from alianzas.models import Adjustment, Alliance, PhaseChange
-from fases.models import Evaluation, EvaluationRating
+from fases.models import Evaluation, EvaluationRating, NetworkFigures
 from fases.services import PhaseChangeError, change_phase, transition_options
 
 
@@ -181,6 +181,14 @@ class TransitionFilter(admin.SimpleListFilter):
         if self.value():
             return queryset.filter(transition=self.value())
         return queryset
+
+
+@admin.register(NetworkFigures)
+class NetworkFiguresAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The actor network's kept figures: written only by the worker (``fases.network``)."""
+
+    list_display = ("scope", "computed_at", "fingerprint")
+    exclude = ("data",)  # thousands of actors: the network page shows them
 
 
 @admin.register(PhaseChange)

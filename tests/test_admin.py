@@ -21,6 +21,7 @@ from alianzas.models import Actor, Alliance, Indicator, Membership, PhaseChange,
 from alianzas.publishing import publish_alliance
 from alianzas.tokens import create_token
 from fases.models import Evaluation
+from fases.network import refresh_national
 from fases.requirements import unmet_requirements
 from fases.services import PhaseChangeError, change_phase
 from seguimiento.models import Commitment, CommitmentUpdate, Import, Measurement
@@ -161,6 +162,7 @@ def populate(count: int, user) -> None:
         governance_rows(alliance, user)  # committee, meeting, action point, risk, calendar
         people_rows(alliance, user)  # an invitation and its people event
         create_token(user=user, name=f"Sistema regional {alliance.pk}", scope="read")
+        refresh_national()  # the actor network's kept figures
         Import.objects.create(
             alliance=alliance,
             kind=Import.Kind.ACTORS,
