@@ -12,10 +12,10 @@ pages are. One query per kind.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from alianzas import access
-from alianzas.models import Actor, Membership
+from alianzas.models import Actor, Alliance, Membership
 from alianzas.search_key import SearchKey, search_key
 from alianzas.validators import normalise_ruc
 from seguimiento.models import Commitment
@@ -68,14 +68,15 @@ def search(user, text: str, *, limit: int = LIMIT) -> Results:
     ruc = ruc if ruc.isdigit() else ""
 
     visible = access.visible_alliances(user)
-    member = keyed(
-        Membership.objects.filter(alliance=OuterRef("pk")), "actor__name", "actor__acronym"
-    ).filter(actor_condition(key, ruc, "actor__"))
-    alliances = (
-        keyed(visible, "name", "problem")
-        .filter(matches("name", "problem", key=key) | Exists(member))
-        .order_by("name", "pk")
+    # By its name or problem, or by a member actor's name, acronym or RUC: each found by its
+    # own indexes and the two joined (an OR over both would read every alliance).
+    members = keyed(Actor.objects.all(), "name", "acronym").filter(actor_condition(key, ruc))
+    by_member = Membership.objects.order_by().filter(actor__in=members.values("pk"))
+    by_text = keyed(Alliance.objects.order_by(), "name", "problem").filter(
+        matches("name", "problem", key=key)
     )
+    found = by_text.values("pk").union(by_member.values("alliance_id"))
+    alliances = visible.filter(pk__in=found).order_by("name", "pk")
     results.alliances = list(alliances[: limit + 1])
 
     actors = (
@@ -86,13 +87,19 @@ def search(user, text: str, *, limit: int = LIMIT) -> Results:
     )
     results.actors = list(actors[: limit + 1])
 
+    # By its description (the trigram index) or by an actor whose name matches (the few
+    # such actors, then their commitments by the actor's index), each found by its own
+    # index and the two joined: one condition over both, an OR, reads every commitment of
+    # the country (0.5 s at 200,000, 5 s at 2,000,000).
+    named = keyed(Actor.objects.all(), "name").filter(matches("name", key=key)).values("pk")
+    described = keyed(Commitment.objects.order_by(), "description").filter(
+        matches("description", key=key)
+    )
+    found = described.values("pk").union(
+        Commitment.objects.order_by().filter(actor__in=named).values("pk")
+    )
     commitments = (
-        keyed(
-            Commitment.objects.filter(alliance__in=visible.values("pk")),
-            "description",
-            "actor__name",
-        )
-        .filter(matches("description", "actor__name", key=key))
+        Commitment.objects.filter(pk__in=found, alliance__in=visible.values("pk"))
         .select_related("alliance", "actor")
         .order_by("due_date", "pk")
     )
