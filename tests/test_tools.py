@@ -172,6 +172,38 @@ def test_a_page_that_got_no_answer_is_not_a_met_target():
     assert "❌ not met: No error responses, every page answered" in text
 
 
+def sweep(commitments: int, seconds: float, floor: float, memory: float = 114) -> dict:
+    return {
+        "commitments": commitments,
+        "seconds": seconds,
+        "floor_seconds": floor,
+        "memory_mb": memory,
+        "recorded": 10,
+        "queued": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("largest", "met"),
+    [
+        (sweep(1_000_025, 2.7, 1.8), True),  # 1.5× its floor, 114 MB
+        (sweep(1_000_025, 3.96, 1.81), False),  # 2.2× its floor
+        (sweep(1_000_025, 2.0, 1.8, memory=151), False),  # over 150 MB
+    ],
+)
+def test_the_sweep_is_held_to_its_sql_floor_and_its_memory(largest, met):
+    from tools.bench.report import build
+
+    results = bench_results()
+    results.sweeps = [sweep(10_025, 1.9, 0.8), largest]
+    text = build(results)
+
+    mark = "✅ met" if met else "❌ not met"
+    assert f"{mark}: Sweep over 1,000,025 commitments ≤ 1.5× its SQL floor" in text
+    ratio = largest["seconds"] / largest["floor_seconds"]
+    assert f"| {largest['floor_seconds']:.2f} | {ratio:.1f}× |" in text
+
+
 def test_the_bench_settings_keep_production_and_add_the_peer(tmp_path):
     script = (
         "import json; from django.conf import settings; import django; django.setup(); "

@@ -14,8 +14,8 @@ MIXED_MEDIAN_FACTOR = 10
 MIXED_P95_FACTOR = 25
 WRITE_MEDIAN_FACTOR = 15
 LIST_OVER_ADMIN = 8
-SWEEP_SECONDS = 10
-SWEEP_MEGABYTES = 300
+SWEEP_OVER_FLOOR = 1.5  # the sweep's time over its SQL floor, measured beside it
+SWEEP_MEGABYTES = 150
 # Django's own admin, shown in the mixed run because load_test's administrators read it, is
 # not one of our pages: it is left out of the mixed run's target.
 NOT_OURS = ("Admin index", "Admin commitments")
@@ -174,9 +174,12 @@ def sweep_checks(sweeps: list[dict]) -> list[tuple[str, bool]]:
             largest["seconds"] / smallest["seconds"] <= growth,
         ),
         (
-            f"Sweep over {largest['commitments']:,} commitments ≤ {SWEEP_SECONDS} s "
-            f"and ≤ {SWEEP_MEGABYTES} MB",
-            largest["seconds"] <= SWEEP_SECONDS and largest["memory_mb"] <= SWEEP_MEGABYTES,
+            f"Sweep over {largest['commitments']:,} commitments ≤ {SWEEP_OVER_FLOOR}× its SQL "
+            f"floor ({largest['seconds']:.2f} s over {largest['floor_seconds']:.2f} s: "
+            f"{largest['seconds'] / largest['floor_seconds']:.1f}×) and ≤ {SWEEP_MEGABYTES} MB "
+            f"({largest['memory_mb']:.0f} MB)",
+            largest["seconds"] <= SWEEP_OVER_FLOOR * largest["floor_seconds"]
+            and largest["memory_mb"] <= SWEEP_MEGABYTES,
         ),
     ]
 
@@ -362,15 +365,18 @@ def sweeps_section(sweeps: list[dict]) -> list[str]:
         "`bench_reminders --json`, each size in a database of its own and each sweep in a "
         "process of its own (peak memory is that process's, Django included); the first sweep "
         "after forgetting every reminder, so everything due is new. Send tasks go to an "
-        "in-memory broker: this is the beat task's work.",
+        "in-memory broker: this is the beat task's work. Its SQL floor: the rules' own "
+        "`INSERT … SELECT` statements (`rules.recording_statements`) run bare in one "
+        "transaction on the same database, just before.",
         "",
-        "| Commitments | Seconds | µs per commitment | Peak MB | Reminders recorded "
-        "| E-mails queued |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| Commitments | Seconds | SQL floor, seconds | ÷ floor | µs per commitment | Peak MB "
+        "| Reminders recorded | E-mails queued |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for sweep in sweeps:
         lines.append(
             f"| {sweep['commitments']:,} | {sweep['seconds']:.2f} "
+            f"| {sweep['floor_seconds']:.2f} | {sweep['seconds'] / sweep['floor_seconds']:.1f}× "
             f"| {1e6 * sweep['seconds'] / sweep['commitments']:.1f} "
             f"| {sweep['memory_mb']:.0f} | {sweep['recorded']:,} | {sweep['queued']:,} |"
         )
