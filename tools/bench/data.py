@@ -4,7 +4,6 @@ is found again by name on a later run (idempotent), so the database is reused.""
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
@@ -16,10 +15,8 @@ from alianzas.lifecycle import REPORTING_PHASES, Phase
 from alianzas.models import (
     Actor,
     Alliance,
-    Frequency,
     Indicator,
     Membership,
-    Objective,
     Origin,
     PhaseChange,
     Region,
@@ -30,9 +27,9 @@ from alianzas.models import (
 from fases import governance
 from fases.models import ActionPoint, AgreementSignature, Decision
 from fases.services import change_phase
-from seguimiento.models import Commitment, CommitmentKind
+from seguimiento.models import Commitment
 from seguimiento.services import reportable_periods
-from tools.management.commands.load_test import role_of, signed_agreement
+from tools.management.commands.load_test import furnish, role_of, signed_agreement
 
 PASSWORD = "benchmark-" + "clave-2026"
 WRITE_PREFIX = "Alianza de medición de escrituras"
@@ -166,42 +163,14 @@ def write_world(size: int) -> WriteWorld:
 
 
 def _design(alliance: Alliance, number: int, region, today: datetime.date) -> None:
+    members = []
     for position, sector in enumerate(SECTORS[:MEMBERS_PER_WRITE_ALLIANCE]):
         actor, _ = Actor.objects.get_or_create(
             name=f"Actor de medición {number}-{position + 1}",
             defaults={"sector": sector, "region": region},
         )
-        Membership.objects.create(
-            alliance=alliance,
-            actor=actor,
-            role=Role.LEADER if position == 0 else Role.IMPLEMENTING_PARTNER,
-            joined_on=today,
-        )
-        Commitment.objects.create(
-            alliance=alliance,
-            actor=actor,
-            cycle=alliance.cycle,
-            description=f"Compromiso de medición {position + 1}",
-            kind=CommitmentKind.FINANCIAL,
-            value_pen=Decimal("1000.00"),
-            due_date=today.replace(year=today.year + 1),
-        )
-        if position == 0:
-            leader = actor
-    objective = Objective.objects.create(
-        alliance=alliance, position=1, title="Aumentar el acceso a agua segura"
-    )
-    Indicator.objects.create(
-        objective=objective,
-        name=f"Hogares con agua segura (medición {number})",
-        unit="hogares",
-        baseline_value=Decimal("100"),
-        baseline_date=today,
-        target_value=Decimal("500"),
-        target_date=today.replace(year=today.year + 2),
-        responsible_actor=leader,
-        frequency=Frequency.MONTHLY,
-    )
+        members.append((actor, Role.LEADER if position == 0 else Role.IMPLEMENTING_PARTNER))
+    furnish(alliance, members, commitments_each=1, label=f"medición {number}", today=today)
 
 
 def reset_write_world(world: WriteWorld) -> WriteWorld:

@@ -139,33 +139,12 @@ def prepare(prefix: str, users: int) -> list[dict]:
             defaults={"sector": Sector.PRIVATE, "region": region},
         )
         if created:
-            for actor, role in ((public, Role.LEADER), (private, Role.FUNDER)):
-                Membership.objects.create(
-                    alliance=alliance, actor=actor, role=role, joined_on=today
-                )
-                for position in range(COMMITMENTS_PER_ACTOR):
-                    Commitment.objects.create(
-                        alliance=alliance,
-                        actor=actor,
-                        cycle=alliance.cycle,
-                        description=f"Compromiso de carga {position + 1}",
-                        kind=CommitmentKind.FINANCIAL,
-                        value_pen=Decimal("1000.00"),
-                        due_date=today.replace(year=today.year + 1),
-                    )
-            objective = Objective.objects.create(
-                alliance=alliance, position=1, title="Aumentar el acceso a agua segura"
-            )
-            Indicator.objects.create(
-                objective=objective,
-                name=f"Hogares con agua segura (carga {number})",
-                unit="hogares",
-                baseline_value=Decimal("100"),
-                baseline_date=today,
-                target_value=Decimal("500"),
-                target_date=today.replace(year=today.year + 2),
-                responsible_actor=public,
-                frequency=Frequency.MONTHLY,
+            furnish(
+                alliance,
+                [(public, Role.LEADER), (private, Role.FUNDER)],
+                commitments_each=COMMITMENTS_PER_ACTOR,
+                label=f"carga {number}",
+                today=today,
             )
         if alliance.phase == Phase.IDENTIFICATION:
             signed_agreement(alliance, setup_user, today)
@@ -206,6 +185,38 @@ def prepare(prefix: str, users: int) -> list[dict]:
             plan["indicator"] = alliance["indicator"] if side == "public" else None
         plans.append(plan)
     return plans
+
+
+def furnish(alliance, members, *, commitments_each: int, label: str, today) -> None:
+    """A new alliance of the load test or the benchmark made ready to measure: its members
+    (``(actor, role)``, the first responsible for the indicator), ``commitments_each``
+    commitments of each, and one objective with a monthly indicator."""
+    for actor, role in members:
+        Membership.objects.create(alliance=alliance, actor=actor, role=role, joined_on=today)
+        for position in range(commitments_each):
+            Commitment.objects.create(
+                alliance=alliance,
+                actor=actor,
+                cycle=alliance.cycle,
+                description=f"Compromiso de {label.split()[0]} {position + 1}",
+                kind=CommitmentKind.FINANCIAL,
+                value_pen=Decimal("1000.00"),
+                due_date=today.replace(year=today.year + 1),
+            )
+    objective = Objective.objects.create(
+        alliance=alliance, position=1, title="Aumentar el acceso a agua segura"
+    )
+    Indicator.objects.create(
+        objective=objective,
+        name=f"Hogares con agua segura ({label})",
+        unit="hogares",
+        baseline_value=Decimal("100"),
+        baseline_date=today,
+        target_value=Decimal("500"),
+        target_date=today.replace(year=today.year + 2),
+        responsible_actor=members[0][0],
+        frequency=Frequency.MONTHLY,
+    )
 
 
 def get_user(username: str, password: str, *, staff: bool = False) -> User:
