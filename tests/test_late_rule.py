@@ -179,6 +179,24 @@ def on(time_machine):
     return move
 
 
+def test_the_dashboards_two_forms_pick_the_same_indicators_in_the_same_order(on):
+    """A person's few alliances are asked in SQL (``late_sql``), a portfolio through the
+    ORM (``late_q``): the same late indicators, longest unmeasured first."""
+    rng = random.Random(SEED + 1)
+    indicators = generated_world(rng)
+    alliance_ids = sorted({i.objective.alliance_id for i in indicators})
+    seen = 0
+    for today in [datetime.date(2026, 3, 2), datetime.date(2026, 7, 1), datetime.date(2027, 1, 1)]:
+        on(today)
+        for chunk in (alliance_ids[:10], alliance_ids[10:40], alliance_ids):
+            by_ids = selectors.stale_indicators(chunk)
+            by_queryset = selectors.stale_indicators(Alliance.objects.filter(pk__in=chunk))
+            assert by_ids == by_queryset, today
+            assert [i.last_period_end for i in by_ids] == [i.last_period_end for i in by_queryset]
+            seen += len(by_ids)
+    assert seen > 10  # late indicators were found, not two empty lists compared
+
+
 @pytest.fixture
 def monthly(alliance):
     """A monthly indicator of ``alliance`` measured for January 2026 only."""
