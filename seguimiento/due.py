@@ -11,7 +11,9 @@ period if it was reported for a period starting within it.
 - ``late_period``: for one indicator, in Python (the rule as read; a few queries);
 - ``late_q``: as a condition on indicators, for the ORM (the dashboard's stale list, the
   monitoring pages and the portfolio);
-- ``late_sql``: as SQL for one frequency, for the reminders' ``INSERT … SELECT``.
+- ``late_sql``: as SQL for one frequency, for the reminders' ``INSERT … SELECT``, and in
+  ``late_indicator_ids`` for the few alliances a page shows (the dashboard's stale list,
+  the monitoring page), where building ``late_q`` would cost more than the query.
 
 ``tests/test_late_rule.py`` runs the three over generated indicators and dates and
 checks that they pick the same ones.
@@ -27,7 +29,7 @@ from django.utils import timezone
 
 from alianzas.cycles import cycle_started_on
 from alianzas.lifecycle import MONITORING_PHASES, NEW_CYCLE_TRANSITIONS
-from alianzas.models import Frequency, Indicator, PhaseChange
+from alianzas.models import Alliance, Frequency, Indicator, Objective, PhaseChange
 from seguimiento.models import Measurement
 from seguimiento.periods import Period, period_containing
 
@@ -150,3 +152,29 @@ def late_sql(
         )
     """  # nosec B608 - identifiers only (checked aliases, db_table names); values bound
     return sql, params, period
+
+
+def late_indicator_ids(alliance_ids, today: datetime.date) -> list[int]:
+    """The late indicators of a few alliances (a person's, one page's), in one statement of
+    ``late_sql`` per frequency joined with ``UNION ALL``. ``late_q`` says the same for the
+    ORM, but building its expression (two subqueries per frequency through the alliance)
+    costs about 10 ms of Python on every page that asks; this costs none."""
+    alliance_ids = list(alliance_ids)
+    if not alliance_ids:
+        return []
+    params: dict = {}
+    scope = placeholders("scope", alliance_ids, params)
+    selects = []
+    for number, frequency in enumerate(Frequency.values):
+        late, late_params, _period = late_sql(frequency, today)
+        # Each frequency's parameters under names of its own, in one statement.
+        selects.append(
+            f"SELECT i.id FROM {Indicator._meta.db_table} i "
+            f"JOIN {Objective._meta.db_table} o ON o.id = i.objective_id "
+            f"JOIN {Alliance._meta.db_table} a ON a.id = o.alliance_id "
+            f"WHERE o.alliance_id IN ({scope}) AND " + late.replace("%(late_", f"%(f{number}_late_")
+        )  # nosec B608 - identifiers only (db_table, checked aliases); values bound
+        params.update({f"f{number}_{key}": value for key, value in late_params.items()})
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(selects), params)
+        return [row[0] for row in cursor.fetchall()]

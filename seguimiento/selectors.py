@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import (
     Count,
     F,
@@ -22,9 +21,9 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from alianzas.lifecycle import Phase
-from alianzas.models import Actor, Alliance, Frequency, Indicator, Membership, Objective, Role
+from alianzas.models import Actor, Alliance, Indicator, Membership, Role
 from alianzas.selectors import count_of, small_scope_ids
-from seguimiento.due import late_q, late_sql, placeholders
+from seguimiento.due import late_indicator_ids, late_q
 from seguimiento.models import OPEN_STATUSES, Commitment, Measurement
 
 logger = logging.getLogger(__name__)
@@ -153,28 +152,9 @@ def stale_indicators(scope) -> list[Indicator]:
 
 
 def _stale_indicators_of(alliance_ids: list[int]) -> list[Indicator]:
-    """``stale_indicators`` of a person's few alliances, in two queries. The condition is
-    ``late_sql``, the reminders' statement of ``late_q``: built as the ORM expression, its
-    five subqueries per frequency cost about 12 ms of Python on every dashboard, this
-    costs none (``tests/test_late_rule.py`` keeps the two in agreement)."""
-    if not alliance_ids:
-        return []
-    params: dict = {}
-    scope = placeholders("scope", alliance_ids, params)
-    selects = []
-    for number, frequency in enumerate(Frequency.values):
-        late, late_params, _period = late_sql(frequency, timezone.localdate())
-        # Each frequency's parameters under names of its own, in one statement.
-        selects.append(
-            f"SELECT i.id FROM {Indicator._meta.db_table} i "
-            f"JOIN {Objective._meta.db_table} o ON o.id = i.objective_id "
-            f"JOIN {Alliance._meta.db_table} a ON a.id = o.alliance_id "
-            f"WHERE o.alliance_id IN ({scope}) AND " + late.replace("%(late_", f"%(f{number}_late_")
-        )  # nosec B608 - identifiers only (db_table, checked aliases); values bound
-        params.update({f"f{number}_{key}": value for key, value in late_params.items()})
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(selects), params)
-        late_ids = [row[0] for row in cursor.fetchall()]
+    """``stale_indicators`` of a person's few alliances, in two queries: which are late is
+    asked in SQL (``late_indicator_ids``), which costs no Python to build."""
+    late_ids = late_indicator_ids(alliance_ids, timezone.localdate())
     if not late_ids:
         return []
     return list(
