@@ -222,16 +222,19 @@ class AllianceLifecycle(ProtectedStateMixin, models.Model):
         self.__dict__.pop("_remembered", None)
 
     @contextlib.contextmanager
-    def reading(self):
+    def reading(self, **sources):
         """While a page is built from this instance, and nothing is written: what several
         parts of it ask (the current members, the cycle's commitments) is read once
         (``read_once``). Outside it every ask reads the database, so a service that changes
-        rows and asks again never gets the old answer."""
+        rows and asks again never gets the old answer. ``sources``: how the page itself
+        answers a key from what it reads anyway (called only if the key is asked)."""
         self.__dict__["_reading"] = {}
+        self.__dict__["_reading_sources"] = sources
         try:
             yield self
         finally:
             self.__dict__.pop("_reading", None)
+            self.__dict__.pop("_reading_sources", None)
 
     def read_once(self, key: str, compute):
         """``compute()``, once per ``key`` while ``reading``; every time otherwise."""
@@ -239,7 +242,7 @@ class AllianceLifecycle(ProtectedStateMixin, models.Model):
         if known is None:
             return compute()
         if key not in known:
-            known[key] = compute()
+            known[key] = self.__dict__["_reading_sources"].get(key, compute)()
         return known[key]
 
     def refresh_from_db(self, *args, **kwargs) -> None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from alianzas import access, generations
 from alianzas import selectors as alliance_selectors
 from alianzas.forms import AllianceFilterForm
+from alianzas.models import Role
 from alianzas.views import filtered, filters_key, later
 from fases import governance, selectors
 from fases.services import next_step, transition_options
@@ -57,15 +58,22 @@ def alliance_detail(request, pk):
     # (alianzas.generations); what it needs is read only when it is rendered.
     # The checklist and the buttons share the next step's requirements: checked once.
     step = later(next_step, alliance)
+    objectives = later(monitoring_selectors.objectives_with_indicators, alliance)
+    memberships = later(
+        lambda: list(
+            alliance.memberships.select_related("actor").order_by("left_on", "joined_on", "pk")
+        )
+    )
     context = {
         "nav": "alliances",
         "alliance": alliance,
         "content_cache": generations.content_cache("alliance", request, [alliance.pk]),
         "can_manage": later(access.can_manage_alliance, user, alliance),
-        "memberships": alliance.memberships.select_related("actor").order_by(
-            "left_on", "joined_on", "pk"
-        ),
-        "objectives": later(monitoring_selectors.objectives_with_indicators, alliance),
+        # Every membership, current ones last: the members' table, the agreement panel,
+        # the lead actor and the checklist's current members all read this one list.
+        "memberships": memberships,
+        "lead_actor": later(lambda: _lead_actor(memberships)),
+        "objectives": objectives,
         "commitments": later(monitoring_selectors.commitments_by_actor, alliance, alliance.cycle),
         "next_step": step,
         "options": later(lambda: transition_options(alliance, user, step=step)),
@@ -73,15 +81,28 @@ def alliance_detail(request, pk):
         "represented_actor_ids": later(lambda: set(user.actors.values_list("pk", flat=True))),
         # The committee's open action points and the counts of meetings and risks: two queries.
         "governance": later(governance.alliance_summary, alliance),
-        "reportable_indicator_ids": later(
-            lambda: (
-                open_for_reports(access.reportable_indicator_ids(user, alliance), alliance)
-                if alliance.accepts_reports
-                else set()
-            )
-        ),
+        "reportable_indicator_ids": later(lambda: _reportable(user, alliance, objectives)),
         # A start date still to come holds every reporting period back: the page says so.
         "starts_later": bool(alliance.start_date and alliance.start_date > timezone.localdate()),
     }
-    with alliance.reading():  # the checklist, the transitions and the panels share reads
+    # The checklist, the transitions and the panels share reads; the current members are
+    # the page's list's (the same order as the checklist's own query: joined_on, pk).
+    current = {"active_memberships": lambda: [m for m in memberships if m.is_active]}
+    with alliance.reading(**current):
         return render(request, "fases/alliance_detail.html", context)
+
+
+def _lead_actor(memberships):
+    """The current member with the role of leader (``Alliance.lead_actor``, from the list)."""
+    leaders = (m.actor for m in memberships if m.is_active and m.role == Role.LEADER)
+    return next(leaders, None)
+
+
+def _reportable(user, alliance, objectives) -> set[int]:
+    """The indicators whose value ``user`` may report now: the page's own indicator rows,
+    those the person may report (one query) with a period open."""
+    if not alliance.accepts_reports:
+        return set()
+    may_report = access.reportable_indicator_ids(user, alliance)
+    indicators = [row.indicator for _objective, rows in objectives for row in rows]
+    return open_for_reports([i for i in indicators if i.pk in may_report], alliance)

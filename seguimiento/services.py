@@ -231,19 +231,21 @@ def first_period_opening(
     return period if period.start > today else None
 
 
-def open_for_reports(indicator_ids, alliance: Alliance, today: datetime.date | None = None):
-    """Those of ``indicator_ids`` (of ``alliance``) that have a reporting period open now: the
-    link to report a value is offered for these only, never to be refused."""
-    ids = set(indicator_ids)
-    if not ids or not alliance.accepts_reports:
+def open_for_reports(indicators, alliance: Alliance, today: datetime.date | None = None):
+    """The ids of those of ``indicators`` (of ``alliance``, as the page read them) that have
+    a reporting period open now: the link to report a value is offered for these only,
+    never to be refused."""
+    indicators = [indicator for indicator in indicators if indicator.frequency]
+    if not indicators or not alliance.accepts_reports:
         return set()
     today = today or timezone.localdate()
     cycle_start = cycle_started_on(alliance)
-    rows = Indicator.objects.filter(pk__in=ids).exclude(frequency="")
+    if cycle_start <= today:
+        return {indicator.pk for indicator in indicators}
     return {
-        pk
-        for pk, frequency in rows.values_list("pk", "frequency")
-        if cycle_start <= today or period_containing(frequency, cycle_start).start <= today
+        indicator.pk
+        for indicator in indicators
+        if period_containing(indicator.frequency, cycle_start).start <= today
     }
 
 

@@ -11,6 +11,7 @@ from alianzas import access
 from alianzas.charts import BAR_MAX, CHART_WIDTH, bar_width, score_color
 from alianzas.lifecycle import Phase
 from fases.forms import EvaluationForm
+from fases.models import current_evaluation
 from fases.services import evaluation_of
 
 register = template.Library()
@@ -63,7 +64,13 @@ def evaluation_panel(context, alliance, user):
     the alliance's first evaluation can exist.
     """
     in_evaluation = alliance.phase == Phase.EVALUATION
-    current = evaluation_of(alliance, alliance.cycle) if in_evaluation else None
+    # The next step has asked already whether the cycle's evaluation exists (remembered on
+    # the alliance): read in full, with its ratings, only if it does.
+    current = (
+        evaluation_of(alliance, alliance.cycle)
+        if in_evaluation and current_evaluation(alliance) is not None
+        else None
+    )
     others = []
     if alliance.cycle > 1 or alliance.phase == Phase.CLOSED:
         others = list(
