@@ -41,7 +41,13 @@ def dashboard(request):
         "content_cache": generations.content_cache(
             "dashboard", request, ids or (), any_alliance=ids is None
         ),
-        "figures": later(monitoring_selectors.dashboard, alliances, scope_key=scope_key),
+        # Unfiltered, the figures are of the scope whose ids are known already.
+        "figures": later(
+            monitoring_selectors.dashboard,
+            alliances,
+            scope_key=scope_key,
+            ids=None if filters else ids,
+        ),
         "blocked": later(selectors.blocked_alliances, request.user),
         "can_create": access.can_create_alliance(request.user),
     }

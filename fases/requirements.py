@@ -8,6 +8,7 @@ machine's conditions, the refusal messages and the checklist on the pages
 all read its answer.
 """
 
+import functools
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
@@ -15,9 +16,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from alianzas.models import Indicator, Role
+from alianzas.models import Indicator, Membership, Role
 from fases.models import Evaluation, agreement_of, current_agreement, current_evaluation
-from seguimiento.models import CommitmentStatus
+from seguimiento.models import Commitment, CommitmentStatus
 from seguimiento.services import first_period_opening
 
 
@@ -119,12 +120,57 @@ def unmet_requirements(alliance, transition_name: str) -> list[Requirement]:
     return check(alliance) if check else []
 
 
+ACTIVE_MEMBERSHIPS = "active_memberships"
+
+
+def _committed_key(alliance) -> str:
+    return f"committed_actor_ids:{alliance.cycle}"
+
+
 def _active_memberships(alliance):
     """The current members with their actors (once per page: ``Alliance.reading``)."""
     return alliance.read_once(
-        "active_memberships",
+        ACTIVE_MEMBERSHIPS,
         lambda: list(alliance.memberships.filter(left_on__isnull=True).select_related("actor")),
     )
+
+
+def shared_reads(alliances) -> dict[int, dict]:
+    """For a page that checks the next step of several ``alliances`` (the dashboard): what
+    every check reads per alliance (the current members, the actors committed in the
+    cycle), read for all of them in two queries, as ``Alliance.reading`` sources. Asked
+    only when a check needs it; the same rows and order as each check would read."""
+    ids = [alliance.pk for alliance in alliances]
+    cycles = {alliance.pk: alliance.cycle for alliance in alliances}
+
+    @functools.cache
+    def members() -> dict[int, list]:
+        grouped = {pk: [] for pk in ids}
+        current = Membership.objects.filter(alliance__in=ids, left_on__isnull=True)
+        for membership in current.select_related("actor"):
+            grouped[membership.alliance_id].append(membership)
+        return grouped
+
+    @functools.cache
+    def committed() -> dict[int, set]:
+        grouped = {pk: set() for pk in ids}
+        rows = (
+            Commitment.objects.filter(alliance__in=ids)
+            .exclude(status=CommitmentStatus.CANCELLED)
+            .values_list("alliance_id", "cycle", "actor_id")
+        )
+        for alliance_id, cycle, actor_id in rows:
+            if cycle == cycles[alliance_id]:
+                grouped[alliance_id].add(actor_id)
+        return grouped
+
+    return {
+        alliance.pk: {
+            ACTIVE_MEMBERSHIPS: lambda pk=alliance.pk: members()[pk],
+            _committed_key(alliance): lambda pk=alliance.pk: committed()[pk],
+        }
+        for alliance in alliances
+    }
 
 
 def _indicators(alliance):
@@ -239,7 +285,7 @@ def _actor_commitments(alliance, memberships=None) -> list[Requirement]:
     if memberships is None:
         memberships = _active_memberships(alliance)
     committed_actor_ids = alliance.read_once(
-        f"committed_actor_ids:{alliance.cycle}",
+        _committed_key(alliance),
         lambda: set(
             alliance.commitments.filter(cycle=alliance.cycle)
             .exclude(status=CommitmentStatus.CANCELLED)

@@ -103,13 +103,15 @@ class Dashboard:
     as_of: datetime.datetime | None = None  # set when the figures come from the cache
 
 
-def dashboard(alliances: QuerySet[Alliance], *, scope_key: str) -> Dashboard:
+def dashboard(alliances: QuerySet[Alliance], *, scope_key: str, ids=None) -> Dashboard:
     """The dashboard's figures for ``alliances``. A person's own alliances (a few dozen)
     are looked up by id, fresh on every request. A national portfolio (thousands of
     alliances, hundreds of thousands of commitments) costs scans, so its figures are
     computed at most once a minute per ``scope_key`` (who sees it and with which filters)
-    and shown with their time."""
-    ids = small_scope_ids(alliances)
+    and shown with their time. ``ids``: ``small_scope_ids(alliances)`` when the caller
+    has it already."""
+    if ids is None:
+        ids = small_scope_ids(alliances)
     if ids is not None:
         return Dashboard(board(alliances), overdue_by_alliance(ids), stale_indicators(ids))
     key = f"dashboard:{timezone.localdate()}:{scope_key}"
