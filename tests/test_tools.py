@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 ROOT = Path(__file__).resolve().parent.parent
-TOOL_COMMANDS = {"benchmark", "load_test", "bench_reminders"}
+TOOL_COMMANDS = {"benchmark", "load_test", "bench_reminders", "bench_templates"}
 PRODUCTION = {
     "DJANGO_ENV": "production",
     "SECRET_KEY": "x" * 64,
@@ -273,3 +273,39 @@ def test_every_write_of_the_bench_is_accepted_by_its_view():
         if write.reset:
             write.reset()
     assert data.reset_write_world(world).alliances == world.alliances
+
+
+# --- bench_templates: Django's templates beside Jinja2 ----------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_engines_are_compared_on_the_same_html_and_the_command_prints_both():
+    """The Jinja2 port renders the page's own rows to the same HTML (overdue, closed,
+    fulfilled rows alike), so the timing compares engines, not two different pages."""
+    import datetime
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from alianzas.lifecycle import Phase
+    from seguimiento.models import CommitmentStatus
+    from tests.factories import ActorFactory, AllianceFactory, CommitmentFactory
+    from tools.bench import engines
+
+    actor = ActorFactory()
+    rows = [
+        CommitmentFactory(actor=actor, due_date=datetime.date(2020, 1, 1)),  # overdue
+        CommitmentFactory(actor=actor, status=CommitmentStatus.FULFILLED, progress=100),
+        CommitmentFactory(actor=actor, alliance=AllianceFactory(phase=Phase.CLOSED)),
+        CommitmentFactory(actor=actor, description="<b>" + "x" * 200),
+    ]
+    for language in ("es", "en"):
+        compared = engines.compare(rows, renders=2, language=language)
+        assert compared.same_output
+        assert compared.rows == 4
+        assert compared.django_ms > 0
+        assert compared.jinja_ms > 0
+    out = StringIO()
+    call_command("bench_templates", rows=4, renders=2, stdout=out)
+    assert "4 rows of Mis compromisos" in out.getvalue()
+    assert "same HTML: True" in out.getvalue()
