@@ -290,7 +290,12 @@ class Alliance(AllianceLifecycle):
         ordering = ["name"]
         verbose_name = _("alliance")
         verbose_name_plural = _("alliances")
-        indexes = [models.Index(fields=["phase", "name"])]
+        indexes = [
+            models.Index(fields=["phase", "name"]),
+            # The lists' order (name, then id): a page of them is read from the index, not
+            # sorted out of every alliance in the country.
+            models.Index(fields=["name", "id"], name="alliance_name_order"),
+        ]
 
     def __str__(self) -> str:
         return self.name

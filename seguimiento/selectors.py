@@ -36,7 +36,13 @@ DASHBOARD_CACHE_SECONDS = 60
 def with_summary(alliances: QuerySet[Alliance]) -> QuerySet[Alliance]:
     """Annotate what a list row shows: lead actor, members, overdue commitments."""
     current = Membership.objects.filter(left_on__isnull=True)
-    leader = current.filter(alliance=OuterRef("pk"), role=Role.LEADER).values("actor__name")[:1]
+    # Ordered here: the default order of memberships (by alliance, i.e. its name) would join
+    # the alliance again for every row.
+    leader = (
+        current.filter(alliance=OuterRef("pk"), role=Role.LEADER)
+        .order_by("joined_on", "pk")
+        .values("actor__name")[:1]
+    )
     overdue = Commitment.objects.filter(status__in=OPEN_STATUSES, due_date__lt=timezone.localdate())
     return alliances.annotate(
         lead_actor_name=Subquery(leader),
