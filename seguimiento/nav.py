@@ -6,9 +6,7 @@ kept in the cache until the person's roles or notices change."""
 
 from functools import cache
 
-from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db import connection
 
 from alianzas import access, generations
 from alianzas.models import Actor, Alliance
@@ -19,29 +17,24 @@ ANONYMOUS = {"is_representative": False, "can_see_portfolio": False, "unread_rem
 
 def navigation_facts(user) -> dict:
     """One row: does ``user`` represent an actor, coordinate an alliance, and how many of
-    their reminders are unread."""
-    unread = (
-        Reminder.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
-        .order_by()
-        .values("recipient")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    row = (
-        get_user_model()
-        .objects.filter(pk=user.pk)
-        .values("pk")
-        .annotate(
-            represents=Exists(Actor.representatives.through.objects.filter(user=OuterRef("pk"))),
-            coordinates=Exists(Alliance.coordinators.through.objects.filter(user=OuterRef("pk"))),
-            unread=Coalesce(Subquery(unread, output_field=IntegerField()), 0),
-        )
-        .get()
-    )
+    their reminders are unread. Written in SQL: every page asks it, and building the same
+    statement through the ORM (three subqueries) cost a millisecond of Python a page."""
+    representatives = Actor.representatives.through._meta.db_table
+    coordinators = Alliance.coordinators.through._meta.db_table
+    reminders = Reminder._meta.db_table
+    sql = f"""
+        SELECT EXISTS (SELECT 1 FROM {representatives} WHERE user_id = %s),
+               EXISTS (SELECT 1 FROM {coordinators} WHERE user_id = %s),
+               (SELECT COUNT(*) FROM {reminders}
+                WHERE recipient_id = %s AND read_at IS NULL)
+    """  # nosec B608 - table names from Model._meta; the value is bound
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk] * 3)
+        represents, coordinates, unread = cursor.fetchone()
     return {
-        "is_representative": row["represents"],
-        "can_see_portfolio": access.is_administrator(user) or row["coordinates"],
-        "unread_reminders": row["unread"],
+        "is_representative": bool(represents),
+        "can_see_portfolio": access.is_administrator(user) or bool(coordinates),
+        "unread_reminders": unread,
     }
 
 
