@@ -94,9 +94,12 @@ def get_alliance_or_404(
     with ``manage=True`` also require the right to manage it (403 when only readable).
     ``prefetch``: related sets to read in the same go."""
     alliance = get_object_or_404(Alliance.objects.prefetch_related(*prefetch), pk=pk)
+    # Whoever may manage an alliance may see it: asked first, that one answer does.
+    if manage and can_manage_alliance(user, alliance):
+        return alliance
     if not can_view_alliance(user, alliance):
         raise Http404
-    if manage and not can_manage_alliance(user, alliance):
+    if manage:
         raise PermissionDenied
     return alliance
 

@@ -29,14 +29,32 @@ from fases.services import PhaseChangeError, PhaseChangeNotPermitted
 from seguimiento.views import evidence_response
 
 
-def _page(request, alliance, version, agreement):
+def _versions(alliance) -> list[AgreementVersion]:
+    """Every version of every cycle's agreement, the latest first, with its agreement."""
+    return list(
+        AgreementVersion.objects.filter(agreement__alliance=alliance)
+        .select_related("agreement")
+        .order_by("-agreement__cycle", "-number")
+    )
+
+
+def _page(request, alliance, version, agreement, versions=None):
     user = request.user
     can_draft = access.can_draft_agreement(user, alliance) and not alliance.is_closed
     in_force = agreement is not None and version is not None and version == agreement.in_force
     current_cycle = agreement is not None and agreement.cycle == alliance.cycle
     rows = agreements.version_details(version, alliance) if version else []
+    signed = {row.actor.pk for row in rows if row.signature}
+    if in_force and not hasattr(agreement, "signed_actor_ids"):
+        # The rows hold every signature of the version in force (those of members that
+        # have left too): who signed it, as ``agreement_of`` would have asked.
+        agreement.signed_actor_ids = signed
     signable = access.signable_actor_ids(user, alliance) if in_force and current_cycle else set()
-    unsigned_signable = signable - {row.actor.pk for row in rows if row.signature}
+    unsigned_signable = signable - signed
+    # Only in Evaluación is the next cycle's agreement shown or renewed into: asked once.
+    next_agreement = (
+        agreement_of(alliance, alliance.cycle + 1) if alliance.phase == Phase.EVALUATION else None
+    )
     context = {
         "nav": "alliances",
         "alliance": alliance,
@@ -45,9 +63,7 @@ def _page(request, alliance, version, agreement):
         "rows": rows,
         "in_force": in_force,
         "current_cycle": current_cycle,
-        "versions": AgreementVersion.objects.filter(agreement__alliance=alliance)
-        .select_related("agreement")
-        .order_by("-agreement__cycle", "-number"),
+        "versions": _versions(alliance) if versions is None else versions,
         "can_draft": can_draft and current_cycle and in_force,
         "can_start": can_draft and agreement is None,
         "can_sign": bool(unsigned_signable) and not alliance.is_closed,
@@ -56,13 +72,9 @@ def _page(request, alliance, version, agreement):
             and in_force
             and current_cycle
             and alliance.phase == Phase.EVALUATION
-            and agreement_of(alliance, alliance.cycle + 1) is None
+            and next_agreement is None
         ),
-        "next_agreement": (
-            agreement_of(alliance, alliance.cycle + 1)
-            if alliance.phase == Phase.EVALUATION
-            else None
-        ),
+        "next_agreement": next_agreement,
     }
     return render(request, "fases/agreements/agreement.html", context)
 
@@ -71,14 +83,22 @@ def _page(request, alliance, version, agreement):
 def agreement(request, pk):
     """The agreement of the current cycle: its version in force, who signed, and every
     version of every cycle (earlier versions stay readable)."""
-    alliance = access.get_alliance_or_404(request.user, pk)
-    current = agreement_of(alliance, alliance.cycle)
-    return _page(request, alliance, current.in_force if current else None, current)
+    # The coordinators read once for the page's checks (may see it, may draft).
+    alliance = access.get_alliance_or_404(request.user, pk, prefetch=("coordinators",))
+    # The list of versions, latest first, also names the version in force (the cycle's
+    # latest): what ``agreement_of`` would ask again; who signed it comes with the rows.
+    versions = _versions(alliance)
+    in_force = next((v for v in versions if v.agreement.cycle == alliance.cycle), None)
+    current = None
+    if in_force is not None:
+        current = in_force.agreement
+        current.in_force = in_force
+    return _page(request, alliance, in_force, current, versions=versions)
 
 
 @login_required
 def agreement_version(request, pk, version_pk):
-    alliance = access.get_alliance_or_404(request.user, pk)
+    alliance = access.get_alliance_or_404(request.user, pk, prefetch=("coordinators",))
     version = get_object_or_404(
         AgreementVersion.objects.select_related("agreement"),
         pk=version_pk,

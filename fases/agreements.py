@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -222,9 +223,24 @@ def amend_agreement(
     return written
 
 
-def _version_in_force(alliance: Alliance) -> AgreementVersion:
-    agreement = Agreement.objects.filter(alliance=alliance, cycle=alliance.cycle).first()
-    version = agreement.versions.order_by("-number").first() if agreement else None
+def _version_in_force(alliance: Alliance, *, signed_by: Actor | None = None) -> AgreementVersion:
+    """The latest version of the cycle's agreement (one agreement per alliance and cycle), with
+    its agreement, in one query; with ``signed_by``, ``version.signed`` says whether that
+    actor has signed it, asked in the same query."""
+    versions = (
+        AgreementVersion.objects.filter(
+            agreement__alliance=alliance, agreement__cycle=alliance.cycle
+        )
+        .select_related("agreement")
+        .order_by("-number")
+    )
+    if signed_by is not None:
+        versions = versions.annotate(
+            signed=Exists(
+                AgreementSignature.objects.filter(version=OuterRef("pk"), actor=signed_by)
+            )
+        )
+    version = versions.first()
     if version is None:
         raise AgreementError(_("The agreement of this cycle has not been drafted yet."))
     return version
@@ -245,8 +261,8 @@ def _sign(*, alliance, actor, user, method, signatory, signed_on, evidence) -> A
         if locked.phase == Phase.CLOSED:
             raise AgreementError(_("The alliance is closed: its agreements can only be read."))
         membership = _check_member(locked, actor)
-        version = _version_in_force(locked)
-        if version.signatures.filter(actor=actor).exists():
+        version = _version_in_force(locked, signed_by=actor)
+        if version.signed:
             raise AgreementError(
                 _("%(actor)s has already signed version %(number)s of the agreement.")
                 % {"actor": actor, "number": version.number}

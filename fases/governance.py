@@ -214,8 +214,12 @@ def add_action_point(
         due_date=due_date,
     )
     errors = _check_owner(alliance, owner_actor, owner)
+    # When the owner passed its checks, their queries have found the owner actor among the
+    # alliance's current memberships and the owner among its representatives or committee:
+    # those rows exist, and full_clean need not ask the database for each again.
+    known = [] if errors else ["alliance", "owner_actor", "owner"]
     try:
-        _validated(point, exclude=["closed_by"])
+        _validated(point, exclude=["closed_by", *known])
     except ValidationError as error:
         for field, messages in error.message_dict.items():
             errors.setdefault(field, messages)

@@ -307,7 +307,8 @@ def _actor_commitments(alliance, memberships=None) -> list[Requirement]:
 def _start_monitoring(alliance) -> list[Requirement]:
     memberships = _active_memberships(alliance)
     member_actor_ids = {m.actor_id for m in memberships}
-    indicators = list(_indicators(alliance))
+    # Checked twice in one change of phase (the service, then django-fsm's conditions).
+    indicators = alliance.read_once("monitoring_indicators", lambda: list(_indicators(alliance)))
     commitments = _actor_commitments(alliance, memberships)
     if not indicators:
         return [

@@ -183,14 +183,18 @@ def change_phase(
             )
         if meta.custom.get("reason_required") and not comment:
             raise PhaseChangeError(_("Give the reason for closing the alliance early."))
-        unmet = unmet_requirements(locked, transition)
-        if unmet:
-            raise PhaseChangeError(
-                _("“%(transition)s” is not possible yet:") % {"transition": label}, unmet
-            )
-
         source = locked.phase
-        getattr(locked, transition)()  # django-fsm checks the same conditions again
+        # The check and django-fsm's own check of the same conditions, which the transition
+        # runs, share what they read (the current members, the cycle's commitments): both
+        # happen under the row lock with nothing written in between, so a second read
+        # could only repeat the first. The scope ends before anything is saved.
+        with locked.reading():
+            unmet = unmet_requirements(locked, transition)
+            if unmet:
+                raise PhaseChangeError(
+                    _("“%(transition)s” is not possible yet:") % {"transition": label}, unmet
+                )
+            getattr(locked, transition)()  # django-fsm checks the same conditions again
         locked.save(update_fields=["phase", "cycle", "updated_at"])
         change = PhaseChange.objects.create(
             alliance=locked,

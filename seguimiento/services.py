@@ -93,7 +93,9 @@ def log_progress(
         if evidence is not None:
             update.evidence = evidence
             update.evidence_name = clean_filename(evidence.name)
-        update.full_clean(exclude=["status"])
+        # The commitment is the row locked above and the author the person just allowed to
+        # update it: full_clean need not ask the database whether each exists.
+        update.full_clean(exclude=["status", "commitment", "author"])
 
         if update.progress == 100:
             locked.fulfil()
@@ -330,6 +332,10 @@ def report_measurement(
                 note=measurement.note,
                 reported_by_id=measurement.reported_by_id,
             )
+            # The locked indicator, with its objective and alliance: what the page cache's
+            # generations follow from a measurement and its correction to their alliance,
+            # without reading the indicator and the objective again.
+            measurement.indicator = locked
         measurement.period_end = period.end
         measurement.value = value
         measurement.note = note
@@ -337,8 +343,15 @@ def report_measurement(
         if evidence is not None:
             measurement.evidence = evidence
             measurement.evidence_name = clean_filename(evidence.name)
-        # A kept file was checked when it was uploaded; only a new one is checked again.
-        measurement.full_clean(exclude=None if evidence is not None else ["evidence"])
+        # A kept file was checked when it was uploaded; only a new one is checked again. The
+        # indicator is the row locked above, and this period's one value was looked up under
+        # that lock (so no other measurement can hold the period: the unique check would
+        # only repeat it); the person reporting was just allowed to: full_clean need not
+        # ask the database whether either exists.
+        exclude = ["indicator", "reported_by"]
+        if evidence is None:
+            exclude.append("evidence")
+        measurement.full_clean(exclude=exclude)
         if previous is not None:
             record_correction(measurement=measurement, previous=previous, user=user)
         measurement.save()

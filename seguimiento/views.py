@@ -167,7 +167,9 @@ def my_commitments(request):
 
 
 def commitment_of(user, pk, commitment_pk):
-    alliance = access.get_alliance_or_404(user, pk)
+    # The coordinators read once: the page's and the services' checks (may see, may log
+    # progress, may cancel) each ask whether the person is one (``access.is_coordinator``).
+    alliance = access.get_alliance_or_404(user, pk, prefetch=("coordinators",))
     commitment = get_object_or_404(
         Commitment.objects.select_related("actor"), pk=commitment_pk, alliance=alliance
     )
@@ -276,7 +278,7 @@ def cancel_commitment(request, pk, commitment_pk):
 
 
 def indicator_of(user, pk, indicator_pk):
-    alliance = access.get_alliance_or_404(user, pk)
+    alliance = access.get_alliance_or_404(user, pk, prefetch=("coordinators",))
     indicator = get_object_or_404(
         Indicator.objects.select_related("objective", "responsible_actor"),
         pk=indicator_pk,
