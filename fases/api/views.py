@@ -4,7 +4,7 @@ one row outside them answers 404, as the pages do. The two writes go through the
 services as the pages' forms (``seguimiento.services``)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.permissions import AllowAny
@@ -12,7 +12,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alianzas import access
-from alianzas.models import Actor, Alliance, Indicator, Membership, Objective, PhaseChange
+from alianzas.models import (
+    Actor,
+    Alliance,
+    Indicator,
+    Membership,
+    Objective,
+    PhaseChange,
+)
 from alianzas.refusals import NotPermitted, Refused
 from fases.api import serializers as api
 from fases.models import ActionPoint, Agreement, AgreementVersion, Evaluation
@@ -83,9 +90,14 @@ class ApiViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action == "list":
             # A plain dict: as a QueryDict, an empty value would be skipped as if absent,
             # where the schema says it is invalid (``?phase=`` is refused, not ignored).
-            filters = self.filters_class(data=dict(self.request.query_params.items()))
-            filters.is_valid(raise_exception=True)
-            rows = self.filtered(rows, filters.validated_data)
+            given = dict(self.request.query_params.items())
+            # No filter asked for (most calls): nothing to check, and building the filters'
+            # serializer (a deep copy of its fields) would cost more than the rest of the
+            # query's making. None of them has a default, so nothing is chosen.
+            if given.keys() & self.filters_class._declared_fields.keys():
+                filters = self.filters_class(data=given)
+                filters.is_valid(raise_exception=True)
+                rows = self.filtered(rows, filters.validated_data)
         return rows.order_by("pk")
 
     def filtered(self, rows, chosen: dict):
@@ -154,11 +166,14 @@ class AllianceViewSet(AllianceScopedViewSet):
     alliance_path = ""
 
     def rows(self):
-        return Alliance.objects.prefetch_related(
-            "regions",
-            "goals",
-            Prefetch("memberships", queryset=Membership.objects.select_related("actor")),
-        )
+        return Alliance.objects.all()
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        # The page's territories, SDGs and members as plain values: three queries, and no
+        # model instance made for each row of them (``AllianceSerializer`` reads them).
+        api.attach_related(page)
+        return page
 
 
 @documented
@@ -196,7 +211,13 @@ class MeasurementViewSet(mixins.CreateModelMixin, AllianceScopedViewSet):
     equal_filters = {"indicator": "indicator_id"}
 
     def rows(self):
-        return Measurement.objects.select_related("indicator__objective")
+        # The alliance's id read in the same query, not the indicator and objective rows
+        # loaded for it (``MeasurementSerializer`` reads ``alliance_pk``); a subquery, not a
+        # join, so that the paginator's count reads the measurements alone.
+        alliance = Indicator.objects.filter(pk=OuterRef("indicator_id")).values(
+            "objective__alliance_id"
+        )
+        return Measurement.objects.annotate(alliance_pk=Subquery(alliance))
 
     @extend_schema(request=api.MeasurementInput, responses={201: api.MeasurementSerializer})
     def create(self, request, *args, **kwargs):
@@ -211,9 +232,7 @@ class MeasurementViewSet(mixins.CreateModelMixin, AllianceScopedViewSet):
             value=given.validated_data["value"],
             note=given.validated_data["note"],
         )
-        return Response(
-            api.MeasurementSerializer(measurement).data, status=status.HTTP_201_CREATED
-        )
+        return Response(api.MeasurementSerializer(measurement).data, status=status.HTTP_201_CREATED)
 
 
 @documented
@@ -253,9 +272,7 @@ class CommitmentUpdateViewSet(mixins.CreateModelMixin, AllianceScopedViewSet):
             note=given.validated_data["note"],
             fulfilled=given.validated_data["fulfilled"],
         )
-        return Response(
-            api.CommitmentUpdateSerializer(update).data, status=status.HTTP_201_CREATED
-        )
+        return Response(api.CommitmentUpdateSerializer(update).data, status=status.HTTP_201_CREATED)
 
 
 @documented
