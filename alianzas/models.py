@@ -295,6 +295,12 @@ class Alliance(AllianceLifecycle):
             # The lists' order (name, then id): a page of them is read from the index, not
             # sorted out of every alliance in the country.
             models.Index(fields=["name", "id"], name="alliance_name_order"),
+            # The public portfolio's: the published few, counted and paged alone.
+            models.Index(
+                fields=["name", "id"],
+                condition=models.Q(published=True),
+                name="alliance_published_name_order",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -346,6 +346,9 @@ REMINDER_SWEEP_SECONDS = int(env("REMINDER_SWEEP_SECONDS", "300"))
 # The national actor network (fases.network) is computed again this often when its
 # memberships changed: seconds of work at the national scale, kept off the requests.
 NETWORK_REFRESH_SECONDS = int(env("NETWORK_REFRESH_SECONDS", "300"))
+# The portfolio's national figures and the map's counts (seguimiento.national_figures,
+# fases.territory_map) are computed again this often: seconds at the national scale.
+FIGURES_REFRESH_SECONDS = int(env("FIGURES_REFRESH_SECONDS", "300"))
 CELERY_BEAT_SCHEDULE = {
     "sweep-reminders": {
         "task": "seguimiento.sweep_reminders",
@@ -356,6 +359,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "fases.refresh_actor_network",
         "schedule": NETWORK_REFRESH_SECONDS,
         "options": {"expires": NETWORK_REFRESH_SECONDS},
+    },
+    "refresh-portfolio-figures": {
+        "task": "seguimiento.refresh_portfolio_figures",
+        "schedule": FIGURES_REFRESH_SECONDS,
+        "options": {"expires": FIGURES_REFRESH_SECONDS},
+    },
+    "refresh-territory-map": {
+        "task": "fases.refresh_territory_map",
+        "schedule": FIGURES_REFRESH_SECONDS,
+        "options": {"expires": FIGURES_REFRESH_SECONDS},
     },
 }
 # A refused or unreachable mail server is retried after 1, 2, 4, 8 and 16 minutes.

@@ -17,7 +17,7 @@ from alianzas.models import Actor, Sector
 from alianzas.refusals import NotPermitted, Refused
 from alianzas.selectors import filter_alliances
 from alianzas.views import filtered, paginate
-from fases import network
+from fases import network, territory_map
 from fases.public.views import map_context
 
 
@@ -33,7 +33,14 @@ def territory(request):
     alliances = portfolio_scope(request)
     form, filters = filtered(request, AllianceFilterForm)
     alliances = filter_alliances(alliances, filters)
-    context = {"nav": "portfolio", "filter_form": form, **map_context(request, alliances)}
+    # Every alliance of the country: its counts are kept by a worker (fases.territory_map).
+    national = access.is_administrator(request.user) and not any(filters.values())
+    scope = territory_map.ALL if national else None
+    context = {
+        "nav": "portfolio",
+        "filter_form": form,
+        **map_context(request, alliances, scope=scope),
+    }
     return render(request, "fases/territory.html", context)
 
 

@@ -10,8 +10,15 @@ Counting rule (the same as the portfolio's region filter, ``alianzas.places.in_d
 an alliance counts in a department when any of its places (the department, a province or a
 district of it) is there, once per department; in a province, when one of its places is
 the province or one of its districts.
+
+The counts over the whole country (every alliance, or every published one) read every place
+of every alliance: they grew with the country on every visit (300–600 ms of SQL at 100,000
+alliances). Those two maps are counted by the beat task ``fases.refresh_territory_map`` (every
+``FIGURES_REFRESH_SECONDS``) and kept (``seguimiento.NationalFigures``, scopes ``ALL`` and
+``PUBLISHED``); a filtered map is counted for its visit.
 """
 
+import datetime
 import functools
 import json
 import math
@@ -20,8 +27,10 @@ from pathlib import Path
 
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
+from django.utils import timezone
 
 from alianzas.models import Alliance, Place
+from seguimiento.models import NationalFigures
 
 GEOJSON = Path(__file__).resolve().parent.parent / "alianzas" / "data" / "peru-geojson"
 MAP_FILE = Path(__file__).resolve().parent / "data" / "peru_map.json"
@@ -140,8 +149,9 @@ def department_counts(alliances: QuerySet[Alliance]) -> dict[str, int]:
     return {row["area"]: row["n"] for row in rows}
 
 
-def province_counts(alliances: QuerySet[Alliance], department: str) -> dict[str, int]:
-    """Alliances per province of ``department``, counting places inside a province: one query."""
+def province_counts(alliances: QuerySet[Alliance], department: str = "") -> dict[str, int]:
+    """Alliances per province of ``department`` (of every department if empty), counting
+    places inside a province: one query."""
     rows = (
         Alliance.places.through.objects.filter(
             alliance__in=alliances.order_by().values("pk"),
@@ -173,6 +183,7 @@ class TerritoryMap:
     department: Place | None
     total: int  # alliances in the scope with at least one place in the map's area
     without_place: int | None = None  # alliances with no place at all (national map only)
+    computed_at: datetime.datetime | None = None  # when kept counts were computed
 
     @property
     def top(self) -> int:
@@ -198,13 +209,90 @@ def shade(count: int, top: int) -> int:
     return max(1, math.ceil(count * SHADES / top))
 
 
-def territory_map(alliances: QuerySet[Alliance], department: str | None = None) -> TerritoryMap:
+# --- Kept counts of the whole country ------------------------------------------------------
+
+ALL = "map:all"  # every alliance: the national view's map without filters
+PUBLISHED = "map:published"  # every published alliance: the public portfolio's map
+
+
+def _scopes() -> dict[str, QuerySet[Alliance]]:
+    # As fases.public.selectors.published_alliances (which imports nothing of the map).
+    return {ALL: Alliance.objects.all(), PUBLISHED: Alliance.objects.filter(published=True)}
+
+
+@dataclass
+class Counts:
+    """What a map shows of a scope of alliances, whichever department it is drawn for."""
+
+    departments: dict[str, int]
+    with_place: int
+    alliances: int
+    provinces: dict[str, int] | None = None  # of every department; None: count when asked
+    computed_at: datetime.datetime | None = None
+
+
+def count(alliances: QuerySet[Alliance]) -> Counts:
+    """The national counts of ``alliances``, without the provinces: three queries."""
+    with_place = alliances.filter(places__isnull=False).order_by().values("pk").distinct()
+    return Counts(department_counts(alliances), with_place.count(), alliances.count())
+
+
+def refresh() -> None:
+    """Count the maps of the whole country again and keep the counts (the worker's task,
+    every ``FIGURES_REFRESH_SECONDS``): four queries a scope."""
+    for scope, alliances in _scopes().items():
+        counted = count(alliances)
+        NationalFigures.objects.update_or_create(
+            scope=scope,
+            defaults={
+                "data": {
+                    "departments": counted.departments,
+                    "provinces": province_counts(alliances),
+                    "with_place": counted.with_place,
+                    "alliances": counted.alliances,
+                },
+                "computed_at": timezone.now(),
+            },
+        )
+
+
+def kept(scope: str) -> Counts:
+    """The kept counts of ``scope`` (``ALL`` or ``PUBLISHED``); counted here only before the
+    worker's first run."""
+    figures = NationalFigures.objects.filter(scope=scope).first()
+    if figures is None:
+        refresh()
+        figures = NationalFigures.objects.get(scope=scope)
+    data = figures.data
+    return Counts(
+        data["departments"],
+        data["with_place"],
+        data["alliances"],
+        data["provinces"],
+        figures.computed_at,
+    )
+
+
+# --- The map -------------------------------------------------------------------------------
+
+
+def territory_map(
+    alliances: QuerySet[Alliance], department: str | None = None, *, scope: str | None = None
+) -> TerritoryMap:
     """The national map of ``alliances`` or, with ``department`` (a 2-digit code that
-    exists), the map of its provinces. Three queries at most."""
+    exists), the map of its provinces. Counted from the rows in five queries at most, or,
+    with ``scope`` (``ALL``, ``PUBLISHED``: ``alliances`` are the whole scope), read from
+    the kept counts in one."""
     shapes = geometry()
+    counted = kept(scope) if scope else None
     if department:
         place = Place.objects.get(code=department, level=Place.Level.DEPARTMENT)
-        counts = province_counts(alliances, department)
+        if counted:
+            counts = {k: n for k, n in counted.provinces.items() if k.startswith(department)}
+            total = counted.departments.get(department, 0)
+        else:
+            counts = province_counts(alliances, department)
+            total = department_counts(alliances).get(department, 0)
         names = dict(
             Place.objects.filter(level=Place.Level.PROVINCE, code__startswith=department)
             .order_by("code")
@@ -219,9 +307,11 @@ def territory_map(alliances: QuerySet[Alliance], department: str | None = None) 
         x1, y1, x2, y2 = shapes["departments"][department]["box"]
         m = 2  # margin
         view_box = f"{x1 - m:.1f} {y1 - m:.1f} {x2 - x1 + 2 * m:.1f} {y2 - y1 + 2 * m:.1f}"
-        total = department_counts(alliances).get(department, 0)
-        return TerritoryMap(areas, view_box, place, total)
-    counts = department_counts(alliances)
+        return TerritoryMap(
+            areas, view_box, place, total, computed_at=counted and counted.computed_at
+        )
+    counted = counted or count(alliances)
+    counts = counted.departments
     names = dict(
         Place.objects.filter(level=Place.Level.DEPARTMENT)
         .order_by("code")
@@ -233,11 +323,11 @@ def territory_map(alliances: QuerySet[Alliance], department: str | None = None) 
         for code, name in names.items()
         if (shape := shapes["departments"].get(code))
     ]
-    with_place = alliances.filter(places__isnull=False).order_by().values("pk").distinct().count()
     return TerritoryMap(
         areas,
         f"0 0 {shapes['width']} {shapes['height']}",
         None,
-        with_place,
-        without_place=alliances.count() - with_place,
+        counted.with_place,
+        without_place=counted.alliances - counted.with_place,
+        computed_at=counted.computed_at,
     )

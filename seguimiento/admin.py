@@ -404,3 +404,26 @@ class ImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "finished_at",
     )
     readonly_fields = fields
+
+
+# --- The portfolio's kept figures (seguimiento.national_figures) ----------------------
+
+from seguimiento.models import AllianceFigures, NationalFigures  # noqa: E402
+
+
+@admin.register(AllianceFigures)
+class AllianceFiguresAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each alliance's kept portfolio figures: written only by the worker."""
+
+    list_display = ("alliance", "due", "fulfilled", "overdue", "late_indicators")
+    list_select_related = ("alliance",)
+    search_fields = ("alliance__name",)
+    # Thousands of alliances: a text box instead of a select of every one.
+    raw_id_fields = ("alliance",)
+
+
+@admin.register(NationalFigures)
+class NationalFiguresAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The kept national totals and the maps' counts: written only by the workers."""
+
+    list_display = ("scope", "computed_at")

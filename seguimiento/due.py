@@ -21,6 +21,7 @@ checks that they pick the same ones.
 
 import datetime
 import operator
+import re
 from functools import reduce
 
 from django.db import connection
@@ -178,3 +179,33 @@ def late_indicator_ids(alliance_ids, today: datetime.date) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(selects), params)
         return [row[0] for row in cursor.fetchall()]
+
+
+def late_condition(today: datetime.date, *, indicator: str = "i", alliance: str = "a"):
+    """``late_sql`` of every frequency as one condition with positional parameters (``%s``,
+    as the ORM's ``RawSQL`` takes them) and those parameters: for counting late indicators
+    inside an ORM query without building ``late_q`` (about 10 ms of Python a page)."""
+    parts, params = [], []
+    for frequency in Frequency.values:
+        sql, named, _period = late_sql(frequency, today, indicator=indicator, alliance=alliance)
+
+        def positional(match, named=named):
+            params.append(named[match.group(1)])
+            return "%s"
+
+        parts.append("(" + re.sub(r"%\((\w+)\)s", positional, sql) + ")")
+    return " OR ".join(parts), params
+
+
+def late_count_sql(where: str, where_params, today: datetime.date):
+    """A statement counting the late indicators of the alliances chosen by ``where`` (a
+    condition on ``o.alliance_id``, the indicator's objective's alliance) and its
+    parameters: a scalar subquery for ``RawSQL`` or a statement of its own."""
+    late, params = late_condition(today)
+    sql = (
+        f"SELECT COUNT(*) FROM {Indicator._meta.db_table} i "
+        f"JOIN {Objective._meta.db_table} o ON o.id = i.objective_id "
+        f"JOIN {Alliance._meta.db_table} a ON a.id = o.alliance_id "
+        f"WHERE {where} AND ({late})"
+    )  # nosec B608 - identifiers only (db_table, checked aliases); values bound
+    return sql, [*where_params, *params]

@@ -6,6 +6,7 @@ from functools import partial
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,8 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from alianzas import access, generations, selectors
 from alianzas.forms import AllianceFilterForm
-from alianzas.views import filtered, later, paginate
-from seguimiento import exports, monitoring, panels, tasks
+from alianzas.views import PAGE_SIZE, filtered, later
+from seguimiento import exports, monitoring, national_figures, panels, tasks
 from seguimiento.models import Export
 
 TEMPLATES = "seguimiento/monitoring/"
@@ -69,15 +70,34 @@ def portfolio(request):
         raise PermissionDenied
     form, filters = filtered(request, AllianceFilterForm)
     alliances = selectors.filter_alliances(access.managed_alliances(request.user), filters)
+    if access.is_administrator(request.user):
+        # The country's alliances: counting from the rows would grow with the country, so
+        # the figures a worker kept are read (and summed over the filtered alliances).
+        national = not any(filters.values())
+        summary = national_figures.portfolio_summary(alliances, national=national)
+        rows = national_figures.portfolio_rows(alliances)
+    else:
+        # A coordinator's own alliances: few, counted from the rows, up to the minute.
+        summary = monitoring.portfolio_summary(alliances)
+        rows = monitoring.portfolio_rows(alliances)
+    page = counted_page(request, rows.order_by("name", "pk"), count=alliances.count)
     context = {
         "nav": "portfolio",
         # Known already: the navigation need not ask again.
         "can_see_portfolio": True,
         "filter_form": form,
-        "summary": monitoring.portfolio_summary(alliances),
-        "page": paginate(request, monitoring.portfolio_rows(alliances).order_by("name", "pk")),
+        "summary": summary,
+        "page": page,
     }
     return render(request, TEMPLATES + "portfolio.html", context)
+
+
+def counted_page(request, rows, *, count):
+    """A page of ``rows``, counted by ``count()``: the alliances without the figures joined
+    to them (Django keeps a join in the count, and the count is of every alliance)."""
+    paginator = Paginator(rows, PAGE_SIZE)
+    paginator.count = count()  # a cached_property: read instead of counting ``rows``
+    return paginator.get_page(request.GET.get("page"))
 
 
 # --- Exports --------------------------------------------------------------------------

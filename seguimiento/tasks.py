@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.utils import translation
 
-from seguimiento import exports
+from seguimiento import exports, national_figures
 
 # Registers the imports' and reminders' tasks with the worker, which discovers each app's
 # tasks.py.
@@ -27,6 +27,13 @@ def build_export(export_id: int) -> None:
         return
     with translation.override(export.language):
         exports.build(export)
+
+
+@shared_task(name="seguimiento.refresh_portfolio_figures")
+def refresh_portfolio_figures() -> None:
+    """Count the portfolio's figures of every alliance again and keep them (beat runs it
+    every ``FIGURES_REFRESH_SECONDS``): seconds at the national scale, off the requests."""
+    national_figures.refresh()
 
 
 def queue_export(export_id: int) -> None:

@@ -24,6 +24,7 @@ from fases.models import Evaluation
 from fases.network import refresh_national
 from fases.requirements import unmet_requirements
 from fases.services import PhaseChangeError, change_phase
+from seguimiento import national_figures
 from seguimiento.models import Commitment, CommitmentUpdate, Import, Measurement
 from seguimiento.services import log_progress
 from tests.factories import (
@@ -163,6 +164,7 @@ def populate(count: int, user) -> None:
         people_rows(alliance, user)  # an invitation and its people event
         create_token(user=user, name=f"Sistema regional {alliance.pk}", scope="read")
         refresh_national()  # the actor network's kept figures
+        national_figures.refresh()  # the portfolio's kept figures
         Import.objects.create(
             alliance=alliance,
             kind=Import.Kind.ACTORS,

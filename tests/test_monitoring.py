@@ -39,9 +39,9 @@ TODAY = datetime.date(2026, 8, 15)
 # Every page reads the session and the user, and the navigation asks a few questions of its
 # own (the portfolio link, the representatives' and reminders' links): up to this many.
 NAVIGATION_QUERIES = 6
-# The monitoring page: the alliance, its indicators, their values, the commitments grouped
-# by actor and kind, the overdue ones and the user's recent exports.
-MONITORING_PAGE_QUERIES = NAVIGATION_QUERIES + 6
+# The monitoring page: the alliance, its indicators, which are late, their values, the
+# commitments grouped by actor and kind, the overdue ones and the user's recent exports.
+MONITORING_PAGE_QUERIES = NAVIGATION_QUERIES + 7
 # The portfolio: phases, commitment figures, late indicators, the page's count and rows,
 # and the filter form's regions and SDGs.
 PORTFOLIO_PAGE_QUERIES = NAVIGATION_QUERIES + 7
@@ -376,7 +376,7 @@ class TestMonitoringPage:
             measure(made, datetime.date(2026, 4, 1), datetime.date(2026, 6, 30), "170", 1)
         ExportFactory(alliance=alliance, requested_by=coordinator)
         client.force_login(coordinator)
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(6):
             monitoring.alliance_monitoring(alliance, 1, user=coordinator)
         with django_assert_max_num_queries(MONITORING_PAGE_QUERIES):
             response = client.get(reverse("seguimiento:monitoring", args=[alliance.pk]))

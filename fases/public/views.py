@@ -21,13 +21,15 @@ def department_asked(request) -> str | None:
     return None
 
 
-def map_context(request, alliances) -> dict:
+def map_context(request, alliances, *, scope: str | None = None) -> dict:
+    """The map of ``alliances``; with ``scope``, the kept counts of that whole scope (the
+    alliances are all of it: no filter chose among them)."""
     department = department_asked(request)
     query = request.GET.copy()
     query.pop("department", None)
     query.pop("page", None)
     return {
-        "territory": territory_map.territory_map(alliances, department),
+        "territory": territory_map.territory_map(alliances, department, scope=scope),
         "map_query": query.urlencode(),
     }
 
@@ -36,10 +38,12 @@ def map_context(request, alliances) -> dict:
 def portfolio(request):
     form, filters = filtered(request, AllianceFilterForm)
     alliances = filter_alliances(selectors.published_alliances(), filters)
+    # Every published alliance: the map's counts of the whole country are kept by a worker.
+    scope = None if any(filters.values()) else territory_map.PUBLISHED
     context = {
         "filter_form": form,
         "page": paginate(request, selectors.public_list(alliances)),
-        **map_context(request, alliances),
+        **map_context(request, alliances, scope=scope),
     }
     return render(request, "fases/public/portfolio.html", context)
 

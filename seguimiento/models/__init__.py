@@ -1,5 +1,6 @@
 """The models of seguimiento, one module per subject; imported from here by every caller."""
 
+from seguimiento.models.figures import AllianceFigures, NationalFigures
 from seguimiento.models.imports import Import
 from seguimiento.models.record import (
     OPEN_STATUSES,
@@ -23,6 +24,7 @@ from seguimiento.models.reminders import (
 
 __all__ = [
     "OPEN_STATUSES",
+    "AllianceFigures",
     "Commitment",
     "CommitmentKind",
     "CommitmentStatus",
@@ -34,6 +36,7 @@ __all__ = [
     "Import",
     "Measurement",
     "MeasurementCorrection",
+    "NationalFigures",
     "OutgoingMessage",
     "Reminder",
     "ReminderPolicy",

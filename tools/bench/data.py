@@ -24,9 +24,10 @@ from alianzas.models import (
     Sector,
     User,
 )
-from fases import governance
+from fases import governance, network, territory_map
 from fases.models import ActionPoint, AgreementSignature, Decision
 from fases.services import change_phase
+from seguimiento import national_figures
 from seguimiento.models import Commitment
 from seguimiento.services import reportable_periods
 from tools.management.commands.load_test import furnish, role_of, signed_agreement
@@ -51,9 +52,20 @@ def seed(options: dict) -> None:
     Alliance.objects.filter(pk__in=published, published=False).update(published=True)
 
 
+def keep_figures() -> None:
+    """What the worker's beat tasks keep for the national pages (the portfolio's figures,
+    the maps' counts, the actor network), computed now as the worker would have: the pages
+    are measured reading them, as in production."""
+    national_figures.refresh()
+    territory_map.refresh()
+    network.refresh_national()
+
+
 def analyze() -> None:
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # VACUUM as autovacuum would have on a live database: the visibility map lets
+        # counts and searches read indexes alone, as they do in production.
+        cursor.execute("VACUUM (ANALYZE)")
 
 
 def person(username: str, *, staff: bool = False) -> User:
