@@ -26,6 +26,7 @@ from alianzas.models import (
     SustainableDevelopmentGoal,
 )
 from alianzas.validators import normalise_ruc
+from alianzas.widgets import QuickSelect
 
 
 class DateInput(forms.DateInput):
@@ -253,24 +254,40 @@ class AllianceFilterForm(forms.Form):
     """Filters of the dashboard and the alliance list; every field is optional."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    region = ModelChoiceField(label=_("Region"), queryset=Region.objects.all(), required=False)
+    region = ModelChoiceField(
+        label=_("Region"), queryset=Region.objects.all(), required=False, widget=QuickSelect
+    )
     goal = ModelChoiceField(
-        label=_("SDG"), queryset=SustainableDevelopmentGoal.objects.all(), required=False
+        label=_("SDG"),
+        queryset=SustainableDevelopmentGoal.objects.all(),
+        required=False,
+        widget=QuickSelect,
     )
     sector = forms.ChoiceField(
-        label=_("Sector"), choices=[("", _("All")), *Sector.choices], required=False
+        label=_("Sector"),
+        choices=[("", _("All")), *Sector.choices],
+        required=False,
+        widget=QuickSelect,
     )
     phase = forms.ChoiceField(
-        label=_("Phase"), choices=[("", _("All")), *Phase.choices], required=False
+        label=_("Phase"),
+        choices=[("", _("All")), *Phase.choices],
+        required=False,
+        widget=QuickSelect,
     )
 
 
 class ActorFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     sector = forms.ChoiceField(
-        label=_("Sector"), choices=[("", _("All")), *Sector.choices], required=False
+        label=_("Sector"),
+        choices=[("", _("All")), *Sector.choices],
+        required=False,
+        widget=QuickSelect,
     )
-    region = ModelChoiceField(label=_("Region"), queryset=Region.objects.all(), required=False)
+    region = ModelChoiceField(
+        label=_("Region"), queryset=Region.objects.all(), required=False, widget=QuickSelect
+    )
 
 
 class AdjustmentForm(forms.Form):

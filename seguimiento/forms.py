@@ -12,6 +12,7 @@ from alianzas.criteria import CONDITIONS_FOR_SUCCESS, HEALTH_QUESTIONS
 from alianzas.form_fields import ModelChoiceField, ModelForm
 from alianzas.forms import DateInput, score_field
 from alianzas.models import Actor, Alliance, Membership
+from alianzas.widgets import QuickSelect
 from seguimiento.evidence import ALLOWED_DESCRIPTION, MAX_EVIDENCE_BYTES
 from seguimiento.models import Commitment, CommitmentStatus
 
@@ -156,10 +157,13 @@ class MyCommitmentsFilterForm(forms.Form):
     """Filters of “My commitments”: only the alliances of the person's own actors."""
 
     alliance = ModelChoiceField(
-        label=_("Alliance"), queryset=Alliance.objects.none(), required=False
+        label=_("Alliance"), queryset=Alliance.objects.none(), required=False, widget=QuickSelect
     )
     status = forms.ChoiceField(
-        label=_("Status"), choices=[("", _("All")), *CommitmentStatus.choices], required=False
+        label=_("Status"),
+        choices=[("", _("All")), *CommitmentStatus.choices],
+        required=False,
+        widget=QuickSelect,
     )
 
     def __init__(self, *args, user, **kwargs):

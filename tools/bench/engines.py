@@ -22,7 +22,7 @@ from django.utils import formats, translation
 from alianzas.templatetags.page_urls import page_url
 
 TEMPLATE = "seguimiento/my_commitments.html"
-LOOP_START, LOOP_END = "    {% translate \"overdue\" as", "    {% endfor %}"
+LOOP_START, LOOP_END = '    {% translate "overdue" as', "    {% endfor %}"
 
 # The same rows in Jinja2: the loop of TEMPLATE, tag for tag.
 JINJA_ROWS = """{% for commitment in page %}{% set overdue = commitment.is_overdue %}
