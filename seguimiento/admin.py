@@ -249,8 +249,18 @@ from seguimiento.models import (  # noqa: E402
     EmailOptOut,
     OutgoingMessage,
     Reminder,
+    ReminderClaim,
     ReminderPolicy,
 )
+
+
+@admin.register(ReminderClaim)
+class ReminderClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Where each sweep's claim started and ended: written only by the sweep, and the
+    next claim starts after the newest (``seguimiento.reminders.outbox``)."""
+
+    list_display = ("run", "after", "upto", "created_at")
+    search_fields = ("run",)
 
 
 @admin.register(ReminderPolicy)

@@ -18,6 +18,7 @@ from seguimiento.models.reminders import (
     EmailOptOut,
     OutgoingMessage,
     Reminder,
+    ReminderClaim,
     ReminderPolicy,
     ReminderRule,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "NationalFigures",
     "OutgoingMessage",
     "Reminder",
+    "ReminderClaim",
     "ReminderPolicy",
     "ReminderRule",
 ]

@@ -222,6 +222,8 @@ class Reminder(models.Model):
         verbose_name=_("recipient"),
         on_delete=models.CASCADE,
         related_name="reminders",
+        # Its own index would be redundant: every index below begins with it.
+        db_index=False,
     )
     rule = models.CharField(_("kind"), max_length=30, choices=ReminderRule.choices)
     # A commitment, an indicator or an alliance, as the rule says.
@@ -239,6 +241,11 @@ class Reminder(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Neither of these two is in any index, so that the claim, which writes both into every
+    # new row, updates the rows in place (PostgreSQL's HOT updates: no index entry is
+    # written, in pages left part empty by the fillfactor set in the migration
+    # reminder_claim_in_place). The claim finds the rows still to e-mail by their ids
+    # (``ReminderClaim``), and a message's reminders are found through recipient and id.
     email_status = models.CharField(
         _("e-mail"), max_length=10, choices=Email.choices, default=Email.PENDING
     )
@@ -249,6 +256,11 @@ class Reminder(models.Model):
         null=True,
         blank=True,
         related_name="reminders",
+        db_index=False,
+        # Without an index the database's own check would read the whole table for every
+        # message deleted; Django sets the link to NULL itself (SET_NULL), and the claim
+        # only writes the id of a message it has just inserted.
+        db_constraint=False,
     )
     objects = FollowedManager()
 
@@ -272,16 +284,33 @@ class Reminder(models.Model):
                 condition=models.Q(read_at__isnull=True),
                 name="reminder_unread",
             ),
-            # The sweep looks for the recipients with reminders still to e-mail.
-            models.Index(
-                fields=["recipient"],
-                condition=models.Q(email_status="pending"),
-                name="reminder_email_pending",
-            ),
+            # A message's reminders (the claim and the tasks that write the messages):
+            # the recipient's, past the claim's mark, without an index on the message.
+            models.Index(fields=["recipient", "id"], name="reminder_recipient_id"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_rule_display()} — {self.recipient} ({self.period})"
+
+
+class ReminderClaim(models.Model):
+    """One claim of the sweep (``seguimiento.reminders.outbox.claim_messages``): every
+    reminder whose id is at most ``upto`` was e-mailed or skipped by then, those past
+    ``after`` by this claim. The newest row is where the next claim starts reading."""
+
+    run = models.CharField(_("sweep"), max_length=32, unique=True)
+    after = models.BigIntegerField(_("after reminder"))
+    upto = models.BigIntegerField(_("up to reminder"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-upto"]
+        verbose_name = _("reminder claim")
+        verbose_name_plural = _("reminder claims")
+        indexes = [models.Index(fields=["upto"], name="reminder_claim_upto")]
+
+    def __str__(self) -> str:
+        return f"{self.run}: {self.after}–{self.upto}"
 
 
 class EmailOptOut(models.Model):

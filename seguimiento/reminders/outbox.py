@@ -1,8 +1,9 @@
 """One message per recipient: reminders claimed set-wise, then written in batches.
 
-``claim_messages`` puts each recipient's reminders not e-mailed yet into one new message
-per recipient with a conditional UPDATE (``… WHERE email_status = 'pending'``), so two
-sweeps never claim the same reminder; after the commit it queues tasks
+``claim_messages`` puts each recipient's reminders not e-mailed yet (those past the last
+claim's mark, ``ReminderClaim``) into one new message per recipient with one UPDATE,
+one claim at a time, so two sweeps never claim the same reminder; after the commit it
+queues tasks
 (``compose_reminder_messages``) that write the messages in batches: each in its
 recipient's language, stored, then queued for sending after its own commit.
 """
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from celery import shared_task
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Window
+from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,6 +25,7 @@ from django.utils.translation import ngettext
 
 from alianzas.models import User
 from seguimiento.models import EmailOptOut, OutgoingMessage, Reminder, ReminderRule
+from seguimiento.models.reminders import ReminderClaim
 from seguimiento.reminders.delivery import after_commit, queue_send
 from seguimiento.reminders.unsubscribe import unsubscribe_url
 from seguimiento.reminders.wording import Loaded, describe, load, site_url
@@ -42,14 +44,42 @@ class Claimed:
     skipped: int
 
 
+def claimed_upto() -> int:
+    """Every reminder whose id is at most this has been claimed (e-mailed or skipped):
+    where the next claim starts reading."""
+    mark = ReminderClaim.objects.order_by("-upto").values_list("upto", flat=True).first()
+    return mark or 0
+
+
+def message_reminders(messages) -> QuerySet:
+    """The reminders claimed into ``messages`` (reminder messages with their recipient
+    set), found through the index of (recipient, id) from their claim's mark on: the
+    message's id is in no index, so that the claim updates the rows in place."""
+    messages = list(messages)
+    runs = {message.run for message in messages}
+    marks = dict(ReminderClaim.objects.filter(run__in=runs).values_list("run", "after"))
+    # A message claimed before the marks existed: all of its recipient's reminders.
+    after = min((marks.get(run, 0) for run in runs), default=0)
+    return Reminder.objects.filter(
+        recipient_id__in={message.recipient_id for message in messages},
+        pk__gt=after,
+        message_id__in=[message.pk for message in messages],
+    )
+
+
 def claim_messages(*, now: datetime.datetime) -> Claimed:
     """Put every reminder not e-mailed yet into one new message per recipient, in a few
     statements whatever their number, and queue the writing of the messages.
 
-    The claim is ``UPDATE … WHERE email_status = 'pending'``: when two sweeps claim at
-    once, the second waits for the first's rows and finds them taken, and its messages
-    left without reminders are deleted. Everything commits together: a sweep stopped
-    here leaves the reminders pending for the next one.
+    The reminders not e-mailed yet are those past the last claim's mark
+    (``ReminderClaim``) still pending: read by their ids, since their status is in no
+    index (the UPDATE below then rewrites each row in place, in its own page, instead of
+    adding an entry for it to every index). The claim locks the table against writes
+    while it runs (reading goes on): claims happen one at a time, and no reminder is
+    being inserted meanwhile, so every reminder up to the highest id it sees is committed
+    and the new mark never passes one still to come. A reminder inserted after the lock
+    has a higher id and is the next claim's. Everything commits together: a sweep stopped
+    here leaves the reminders pending and the mark where it was.
     """
     # Identifiers only (Model._meta.db_table); every value below is a bound parameter.
     reminder = Reminder._meta.db_table
@@ -57,26 +87,43 @@ def claim_messages(*, now: datetime.datetime) -> Claimed:
     user = User._meta.db_table
     opt_out = EmailOptOut._meta.db_table
     run = uuid.uuid4().hex
-    params = {
-        "run": run,
-        "now": connection.ops.adapt_datetimefield_value(now),
-        "pending": Reminder.Email.PENDING,
-        "included": Reminder.Email.INCLUDED,
-        "skipped": Reminder.Email.SKIPPED,
-        "composing": OutgoingMessage.Status.COMPOSING,
-        "language": settings.LANGUAGE_CODE,
-    }
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # SHARE ROW EXCLUSIVE: waits for the inserts under way and holds off new
+            # ones and other claims (it conflicts with itself) until the commit.
+            # SQLite has one writer at a time already.
+            cursor.execute(f"LOCK TABLE {reminder} IN SHARE ROW EXCLUSIVE MODE")
+        after = claimed_upto()
+        cursor.execute(f"SELECT MAX(id) FROM {reminder}")  # nosec B608 - db_table only
+        upto = cursor.fetchone()[0] or 0
+        if upto <= after:
+            return Claimed(run, [], 0)
+        params = {
+            "run": run,
+            "now": connection.ops.adapt_datetimefield_value(now),
+            "pending": Reminder.Email.PENDING,
+            "included": Reminder.Email.INCLUDED,
+            "skipped": Reminder.Email.SKIPPED,
+            "composing": OutgoingMessage.Status.COMPOSING,
+            "language": settings.LANGUAGE_CODE,
+            "after": after,
+            "upto": upto,
+        }
+        # The reminders this claim reads: a range of the primary key.
+        unclaimed = f"""
+            {reminder}.id > %(after)s AND {reminder}.id <= %(upto)s
+            AND {reminder}.email_status = %(pending)s
+        """  # nosec B608 - db_table names only; values bound
         # Kinds switched off, and people who cannot be e-mailed: the application only.
+        # IN, not EXISTS: both sets are small and read once (hashed), not once a reminder.
         cursor.execute(
             f"""
             UPDATE {reminder} SET email_status = %(skipped)s
-            WHERE email_status = %(pending)s AND (
-                EXISTS (SELECT 1 FROM {opt_out} o
-                        WHERE o.user_id = {reminder}.recipient_id AND o.rule = {reminder}.rule)
-                OR EXISTS (SELECT 1 FROM {user} u
-                           WHERE u.id = {reminder}.recipient_id
-                             AND (NOT u.is_active OR u.email = ''))
+            WHERE {unclaimed} AND (
+                ({reminder}.recipient_id, {reminder}.rule) IN (SELECT o.user_id, o.rule
+                                                               FROM {opt_out} o)
+                OR {reminder}.recipient_id IN (SELECT u.id FROM {user} u
+                                               WHERE NOT u.is_active OR u.email = '')
             )
             """,  # nosec B608 - db_table names only; values bound
             params,
@@ -91,26 +138,18 @@ def claim_messages(*, now: datetime.datetime) -> Claimed:
                    '', %(composing)s, 0, '', %(now)s, %(now)s, %(run)s
             FROM {user} u
             JOIN (SELECT DISTINCT recipient_id FROM {reminder}
-                  WHERE email_status = %(pending)s) due ON due.recipient_id = u.id
+                  WHERE {unclaimed}) due ON due.recipient_id = u.id
             """,  # nosec B608 - db_table names only; values bound
             params,
         )
-        # One UPDATE for everyone, in which each reminder finds its person's new message by
-        # one probe of the index of messages being written, (run, recipient_id). A scalar
-        # subquery, not a join nor an EXISTS (which the planner turns into a semi-join): its
-        # statistics hardly ever see reminders pending or messages being written, and from
-        # an estimate of one row it would compare every reminder with every message. A
-        # reminder recorded for someone after the messages were inserted has no message
-        # (NULL) and stays pending: the next sweep claims it.
-        new_message = f"""
-            SELECT m.id FROM {message} m
-            WHERE m.run = %(run)s AND m.status = %(composing)s
-              AND m.recipient_id = {reminder}.recipient_id
-        """  # nosec B608 - db_table names only; values bound
+        # Each reminder joined with its person's new message, found in the index of
+        # messages being written, (run, recipient_id).
         cursor.execute(
             f"""
-            UPDATE {reminder} SET email_status = %(included)s, message_id = ({new_message})
-            WHERE email_status = %(pending)s AND ({new_message}) IS NOT NULL
+            UPDATE {reminder} SET email_status = %(included)s, message_id = m.id
+            FROM {message} m
+            WHERE m.run = %(run)s AND m.status = %(composing)s
+              AND m.recipient_id = {reminder}.recipient_id AND {unclaimed}
             """,  # nosec B608 - db_table names only; values bound
             params,
         )
@@ -118,10 +157,23 @@ def claim_messages(*, now: datetime.datetime) -> Claimed:
             f"""
             DELETE FROM {message}
             WHERE run = %(run)s AND status = %(composing)s
-              AND NOT EXISTS (SELECT 1 FROM {reminder} r WHERE r.message_id = {message}.id)
+              AND NOT EXISTS (SELECT 1 FROM {reminder} r
+                              WHERE r.recipient_id = {message}.recipient_id
+                                AND r.id > %(after)s AND r.id <= %(upto)s
+                                AND r.message_id = {message}.id)
             """,  # nosec B608 - db_table names only; values bound
             params,
         )
+        # Nothing is left pending under the lock; were anything left, the mark stops
+        # before it, so that the next claim reads it.
+        cursor.execute(
+            f"SELECT MIN(id) FROM {reminder} WHERE {unclaimed}",  # nosec B608 - as above
+            params,
+        )
+        left = cursor.fetchone()[0]
+        mark = upto if left is None else left - 1
+        if mark > after:
+            ReminderClaim.objects.create(run=run, after=after, upto=mark, created_at=now)
         message_ids = list(
             OutgoingMessage.objects.filter(run=run, status=OutgoingMessage.Status.COMPOSING)
             .order_by("pk")
@@ -164,26 +216,21 @@ def compose_messages(message_ids, *, today: datetime.date | None = None) -> int:
     )
     if not messages:
         return 0
-    ids = [message.pk for message in messages]
+    theirs = message_reminders(messages)
     counts = defaultdict(Counter)
     for message_id, rule, count in (
-        Reminder.objects.filter(message_id__in=ids)
-        .values_list("message_id", "rule")
-        .annotate(count=Count("pk"))
-        .order_by()
+        theirs.values_list("message_id", "rule").annotate(count=Count("pk")).order_by()
     ):
         counts[message_id][rule] = count
     # The first ITEMS_PER_KIND of each kind in each message, in one query.
     shown = list(
-        Reminder.objects.filter(message_id__in=ids)
-        .annotate(
+        theirs.annotate(
             position=Window(
                 RowNumber(),
                 partition_by=[F("message_id"), F("rule")],
                 order_by=[F("alliance_id").asc(), F("object_id").asc(), F("period").asc()],
             )
-        )
-        .filter(position__lte=ITEMS_PER_KIND)
+        ).filter(position__lte=ITEMS_PER_KIND)
     )
     loaded = load(shown, today=today)
     by_message = defaultdict(list)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from alianzas.models import User
 from seguimiento import reminders
-from seguimiento.models import EmailOptOut, Reminder, ReminderRule
+from seguimiento.models import EmailOptOut, OutgoingMessage, ReminderRule
 
 # Without -v 2, at most this many people are listed.
 LISTED = 20
@@ -131,7 +131,8 @@ class Command(BaseCommand):
         counts = defaultdict(Counter)
         addresses = {}
         for message_id, address, rule, count in (
-            Reminder.objects.filter(message_id__in=listed)
+            # Through the index of (recipient, id): the message's id is in no index.
+            reminders.message_reminders(OutgoingMessage.objects.filter(pk__in=listed))
             .values_list("message_id", "message__address", "rule")
             .annotate(count=Count("pk"))
             .order_by()

@@ -22,6 +22,10 @@ after each run (deleted, the table vacuumed), so the sweep starts from none, as 
 
 It writes and deletes rows, so it refuses a database whose name lacks "bench" unless
 ``--force`` is given.
+
+``--json`` times the beat task itself (``--run-task``, in a process of its own): the
+function Celery runs on a worker, not ``send_reminders``, whose first message queued
+would also pay for opening the broker connection, which a running worker has open.
 """
 
 import json
@@ -74,6 +78,13 @@ class Command(BaseCommand):
             "(what `make bench` reads).",
         )
         parser.add_argument(
+            "--run-task",
+            action="store_true",
+            help="Only run the beat task (seguimiento.sweep_reminders) once, as a worker "
+            "runs it, and print its figures as one line of JSON (--json runs this in a "
+            "process of its own).",
+        )
+        parser.add_argument(
             "--force",
             action="store_true",
             help="Run even if the database's name does not contain 'bench'.",
@@ -82,6 +93,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["write_queued"]:
             self.write_queued()
+            return
+        if options["run_task"]:
+            self.stdout.write(json.dumps(self.run_task()))
             return
         name = str(connection.settings_dict["NAME"])
         if "bench" not in name and not options["force"]:
@@ -111,7 +125,7 @@ class Command(BaseCommand):
         )
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         if options["json"]:
-            figures = json.loads(self.run([*manage, "send_reminders", "--json"], quiet=True))
+            figures = json.loads(self.run([*manage, "bench_reminders", "--run-task"], quiet=True))
             figures["commitments"] = self.count("seguimiento_commitment")
             figures["floor_seconds"] = floor.seconds
             figures["floor_recorded"] = floor.recorded
@@ -155,6 +169,59 @@ class Command(BaseCommand):
             if best is None or seconds < best.seconds:
                 best = Floor(seconds, recorded)
         return best
+
+    def run_task(self) -> dict:
+        """The beat task's work, timed: ``seguimiento.sweep_reminders`` run in this process
+        through Celery as a worker runs it (recording, recovery, the claim and the queuing
+        of the messages to write; the broker is in memory). Before the clock starts, the
+        broker connection is opened and the result backend loaded, as a running worker's
+        already are; the database connection is not: ``CONN_MAX_AGE`` (a minute) is
+        shorter than beat's period, so each sweep starts with a new one, as here."""
+        from celery import current_app
+
+        from seguimiento.management.commands.send_reminders import peak_memory_mb
+        from seguimiento.reminders import sweep_reminders
+
+        with current_app.producer_or_acquire() as producer:
+            producer.connection.ensure_connection()
+        sweep_reminders.backend  # noqa: B018 - loaded once per worker, not per task
+        connection.close()
+        # The two steps' times, read around the functions the task calls.
+        seconds = {}
+        package = sys.modules["seguimiento.reminders"]
+        steps = {"record": "record_due_reminders", "claim": "claim_messages"}
+        functions = {step: getattr(package, step) for step in steps.values()}
+        for name, step in steps.items():
+
+            def timed(*args, _function=functions[step], _name=name, **kwargs):
+                started = time.monotonic()
+                try:
+                    return _function(*args, **kwargs)
+                finally:
+                    seconds[_name] = time.monotonic() - started
+
+            setattr(package, step, timed)
+        try:
+            cpu = time.process_time()
+            started = time.monotonic()
+            summary = sweep_reminders.apply(throw=True).get()
+            wall = time.monotonic() - started
+            cpu = time.process_time() - cpu
+        finally:
+            for step, function in functions.items():
+                setattr(package, step, function)
+        return {
+            "seconds": wall,
+            "record_seconds": seconds["record"],
+            # Recovering lost messages (a few statements), the claim and the queuing.
+            "claim_seconds": wall - seconds["record"],
+            "claim_only_seconds": seconds["claim"],
+            # The process's own work; the rest of the wall time is PostgreSQL's.
+            "cpu_seconds": cpu,
+            "memory_mb": peak_memory_mb(),
+            "recorded": summary["recorded"],
+            "queued": summary["messages"],
+        }
 
     def write_queued(self) -> None:
         """What the workers do after a sweep: write every message claimed for writing."""
