@@ -25,7 +25,6 @@ from itertools import combinations
 
 import networkx as nx
 from django.db.models import Case, F, JSONField, QuerySet, Value, When
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import escape
@@ -33,6 +32,7 @@ from django.utils.safestring import mark_safe
 
 from alianzas import generations
 from alianzas.models import Actor, Alliance, Membership
+from alianzas.reversing import page_url
 from fases.models import NetworkFigures
 
 SIZE = 600  # the drawing's width and height in SVG units
@@ -314,9 +314,6 @@ def circles(nodes: list[Node]) -> str:
     return mark_safe("".join(parts))  # nosec B308 B703 - every value in it is escaped
 
 
-_URL_PK = 987654321  # stands for each actor's id in the URL reversed once
-
-
 class Listing(Sequence):
     """The listed actors as ``Node``s, each made when it is first read: a page of the table
     makes 25 of the national network's thousands. A sequence, so a paginator slices it."""
@@ -324,8 +321,6 @@ class Listing(Sequence):
     def __init__(self, rows: list):
         self.rows = rows
         self.made: dict[int, Node] = {}
-        # The URL built once, not once per actor.
-        self.url = reverse("fases:actor_network_detail", args=[_URL_PK]).split(str(_URL_PK))
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -345,7 +340,8 @@ class Listing(Sequence):
                 degree=degree,
                 betweenness=betweenness,
                 partners=partners,
-                url=f"{self.url[0]}{pk}{self.url[1]}",
+                # The pattern reversed once, not once per actor (alianzas.reversing).
+                url=page_url("fases:actor_network_detail", pk),
             )
             if x is not None:
                 node.x, node.y, node.r = x, y, 4 + 3 * math.sqrt(alliances)

@@ -3,12 +3,12 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case, Value, When
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 
 from alianzas import access, generations
 from alianzas import selectors as alliance_selectors
 from alianzas.forms import AllianceFilterForm
 from alianzas.models import Actor
+from alianzas.reversing import page_url
 from alianzas.views import filtered, later, paginate
 from seguimiento import selectors
 from seguimiento.models import OPEN_STATUSES
@@ -53,10 +53,9 @@ def actor_detail(request, pk):
     )
     page = paginate(request, commitments)
     memberships = list(memberships.only(*ACTOR_MEMBERSHIP_COLUMNS))
-    # The alliance's URL is reversed once, not once a row (each reversal costs ~50 µs).
-    before, after = reverse("fases:alliance_detail", args=[_URL_PK]).split(str(_URL_PK))
+    # The alliance's URL pattern is reversed once, not once a row (alianzas.reversing).
     for row in (*memberships, *page.object_list):
-        row.alliance_url = f"{before}{row.alliance_id}{after}"
+        row.alliance_url = page_url("fases:alliance_detail", row.alliance_id)
     context = {
         "nav": "actors",
         "actor": actor,
@@ -79,4 +78,3 @@ ACTOR_COMMITMENT_COLUMNS = (
     "progress",
     "alliance__name",
 )
-_URL_PK = 987654321  # stands for the alliance's id in the URL reversed once

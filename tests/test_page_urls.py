@@ -8,7 +8,7 @@ from django.template import Context, Template
 from django.urls import NoReverseMatch, get_resolver, reverse, set_script_prefix
 from django.urls.converters import IntConverter
 
-from alianzas.templatetags.page_urls import page_url
+from alianzas.reversing import page_url
 
 
 def named_patterns():

@@ -19,7 +19,7 @@ from django.template import engines
 from django.template.defaultfilters import truncatechars
 from django.utils import formats, translation
 
-from alianzas.templatetags.page_urls import page_url
+from alianzas.reversing import page_url
 
 TEMPLATE = "seguimiento/my_commitments.html"
 LOOP_START, LOOP_END = '    {% translate "overdue" as', "    {% endfor %}"

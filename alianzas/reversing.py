@@ -1,0 +1,47 @@
+"""``page_url``: Django's ``reverse``, with each URL's pattern reversed once; in templates
+``{% page_url %}`` (``alianzas/templatetags/page_urls.py``), in Python where a page builds a
+link a row.
+
+Reversing a URL costs 50–70 µs of Python (resolver lookups, converters, quoting); a page
+with a link or three per row and the navigation's links reversed a hundred URLs per
+visit. The result of ``reverse(name, args=…)`` for integer ids only differs in the ids, so
+the pattern is reversed once with marker ids, split around them, and joined with the real
+ids thereafter. What ``reverse`` depends on is in the key: the URL conf and the script
+prefix of the request, the name and the number of arguments. Anything else than integer
+ids (or none) is handed to ``reverse`` itself.
+"""
+
+from django.urls import get_script_prefix, get_urlconf, reverse
+
+# Ids no row will have, distinct, and printed by every int converter as themselves.
+_MARKERS = (987654321013, 987654321027, 987654321039, 987654321041)
+_patterns: dict[tuple, tuple[str, ...]] = {}
+
+
+def _pattern(name: str, count: int) -> tuple[str, ...]:
+    key = (get_urlconf(), get_script_prefix(), name, count)
+    pattern = _patterns.get(key)
+    if pattern is None:
+        url = reverse(name, args=_MARKERS[:count])
+        parts = []
+        for marker in _MARKERS[:count]:
+            before, found, url = url.partition(str(marker))
+            if not found:  # the pattern does not print the id as given: no shortcut
+                return ()
+            parts.append(before)
+        parts.append(url)
+        pattern = _patterns[key] = tuple(parts)
+    return pattern
+
+
+def page_url(name: str, *args) -> str:
+    """``reverse(name, args=args)``, from the pattern when every argument is an int."""
+    if len(args) <= len(_MARKERS) and all(type(arg) is int for arg in args):
+        pattern = _pattern(name, len(args))
+        if pattern:
+            pieces = [pattern[0]]
+            for arg, after in zip(args, pattern[1:], strict=True):
+                pieces.append(str(arg))
+                pieces.append(after)
+            return "".join(pieces)
+    return reverse(name, args=args)
