@@ -159,6 +159,20 @@ def reportable_indicator_ids(user, alliance: Alliance) -> set[int]:
     return set(indicators.values_list("pk", flat=True))
 
 
+def reportable_among(user, alliance: Alliance, indicators, represented_actor_ids) -> set[int]:
+    """``reportable_indicator_ids`` of ``indicators`` (the alliance's, which a page has read
+    already), given the actors ``user`` represents: the same rule, with no query."""
+    if not (user.is_authenticated and user.is_active):
+        return set()
+    if can_manage_alliance(user, alliance):
+        return {indicator.pk for indicator in indicators}
+    return {
+        indicator.pk
+        for indicator in indicators
+        if indicator.responsible_actor_id in represented_actor_ids
+    }
+
+
 def managed_alliances(user) -> QuerySet[Alliance]:
     """Alliances the user may manage: everything for administrators, the coordinated ones
     for others (an EXISTS, so no duplicate rows)."""

@@ -6,6 +6,10 @@ from django.utils import timezone
 
 from alianzas.lifecycle import NEW_CYCLE_TRANSITIONS
 
+# ``Alliance.read_once`` key: the changes of phase that started the alliance's current
+# cycle (a page that lists the alliance's history answers it from its own rows).
+CYCLE_START_CHANGES = "cycle_start_changes"
+
 
 def cycle_started_on(alliance) -> datetime.date:
     """The first day of the alliance's current cycle.
@@ -14,13 +18,24 @@ def cycle_started_on(alliance) -> datetime.date:
     with the alliance's start date (or the day it was registered).
     """
     if alliance.cycle > 1:
-        change = (
-            alliance.phase_changes.filter(
-                cycle=alliance.cycle, transition__in=NEW_CYCLE_TRANSITIONS
-            )
-            .order_by("created_at")
-            .first()
+        changes = alliance.read_once(
+            CYCLE_START_CHANGES,
+            lambda: list(
+                alliance.phase_changes.filter(
+                    cycle=alliance.cycle, transition__in=NEW_CYCLE_TRANSITIONS
+                ).only("created_at")
+            ),
         )
-        if change is not None:
-            return timezone.localdate(change.created_at)
+        if changes:
+            return timezone.localdate(min(change.created_at for change in changes))
     return alliance.start_date or timezone.localdate(alliance.created_at)
+
+
+def started_the_cycle(alliance, changes) -> list:
+    """Of ``changes`` (any of the alliance's changes of phase), those that started its
+    current cycle: what ``cycle_started_on`` reads, from rows a page has already."""
+    return [
+        change
+        for change in changes
+        if change.cycle == alliance.cycle and change.transition in NEW_CYCLE_TRANSITIONS
+    ]

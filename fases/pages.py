@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from alianzas import access, generations
 from alianzas import selectors as alliance_selectors
+from alianzas.cycles import CYCLE_START_CHANGES, started_the_cycle
 from alianzas.forms import AllianceFilterForm
 from alianzas.models import Role
 from alianzas.views import filtered, filters_key, later
@@ -70,6 +71,12 @@ def alliance_detail(request, pk):
             alliance.memberships.select_related("actor").order_by("left_on", "joined_on", "pk")
         )
     )
+    represented = later(lambda: set(user.actors.values_list("pk", flat=True)))
+    history = later(
+        lambda: list(
+            alliance.phase_changes.select_related("user").order_by("-created_at", "-pk")
+        )
+    )
     context = {
         "nav": "alliances",
         "alliance": alliance,
@@ -83,17 +90,23 @@ def alliance_detail(request, pk):
         "commitments": later(monitoring_selectors.commitments_by_actor, alliance, alliance.cycle),
         "next_step": step,
         "options": later(lambda: transition_options(alliance, user, step=step)),
-        "history": alliance.phase_changes.select_related("user").order_by("-created_at", "-pk"),
-        "represented_actor_ids": later(lambda: set(user.actors.values_list("pk", flat=True))),
+        "history": history,
+        "represented_actor_ids": represented,
         # The committee's open action points and the counts of meetings and risks: two queries.
         "governance": later(governance.alliance_summary, alliance),
-        "reportable_indicator_ids": later(lambda: _reportable(user, alliance, objectives)),
+        "reportable_indicator_ids": later(
+            lambda: _reportable(user, alliance, objectives, represented)
+        ),
         # A start date still to come holds every reporting period back: the page says so.
         "starts_later": bool(alliance.start_date and alliance.start_date > timezone.localdate()),
     }
     # The checklist, the transitions and the panels share reads; the current members are
     # the page's list's (the same order as the checklist's own query: joined_on, pk).
-    current = {"active_memberships": lambda: [m for m in memberships if m.is_active]}
+    # The history's rows tell when the cycle began (the reporting periods).
+    current = {
+        "active_memberships": lambda: [m for m in memberships if m.is_active],
+        CYCLE_START_CHANGES: lambda: started_the_cycle(alliance, history),
+    }
     with alliance.reading(**current):
         return render(request, "fases/alliance_detail.html", context)
 
@@ -104,11 +117,12 @@ def _lead_actor(memberships):
     return next(leaders, None)
 
 
-def _reportable(user, alliance, objectives) -> set[int]:
-    """The indicators whose value ``user`` may report now: the page's own indicator rows,
-    those the person may report (one query) with a period open."""
+def _reportable(user, alliance, objectives, represented) -> set[int]:
+    """The indicators whose value ``user`` may report now: of the page's own indicator rows,
+    those the person may report (from the actors the page knows they represent) with a
+    period open."""
     if not alliance.accepts_reports:
         return set()
-    may_report = access.reportable_indicator_ids(user, alliance)
     indicators = [row.indicator for _objective, rows in objectives for row in rows]
+    may_report = access.reportable_among(user, alliance, indicators, represented)
     return open_for_reports([i for i in indicators if i.pk in may_report], alliance)

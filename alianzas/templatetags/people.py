@@ -14,16 +14,20 @@ HISTORY_SHOWN = 20
 
 
 @register.inclusion_tag("alianzas/people/panel.html")
-def people_panel(alliance, user):
+def people_panel(alliance, user, memberships=None):
+    """``memberships``: the alliance's, if the page has read them (current ones among them)."""
     can_manage = access.can_manage_alliance(user, alliance)
     through = Actor.representatives.through
-    links = (
-        through.objects.filter(
+    if memberships is None:
+        members = through.objects.filter(
             actor__memberships__alliance=alliance, actor__memberships__left_on__isnull=True
+        ).distinct()
+    else:
+        members = through.objects.filter(
+            actor_id__in={m.actor_id for m in memberships if m.is_active}
         )
-        .select_related("user", "actor")
-        .order_by("actor__name", "user__first_name", "user__username")
-        .distinct()
+    links = members.select_related("user", "actor").order_by(
+        "actor__name", "user__first_name", "user__username"
     )
     by_actor = defaultdict(list)
     for row in links:

@@ -13,6 +13,7 @@ from fases.models.evaluation import (  # noqa: F401
     Evaluation,
     EvaluationRating,
     current_evaluation,
+    evaluations_so_far,
 )
 from fases.models.governance import (  # noqa: F401
     ActionPoint,

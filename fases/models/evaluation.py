@@ -87,10 +87,20 @@ class EvaluationRating(models.Model):
         return f"{self.get_criterion_display()}: {self.score}"
 
 
-def current_evaluation(alliance) -> Evaluation | None:
-    """The evaluation of the alliance's current cycle, or None: asked of the database once
-    per instance and cycle (the requirements, the next step and the page all need it)."""
+def evaluations_so_far(alliance) -> list[Evaluation]:
+    """The alliance's evaluations up to its current cycle, latest first: one read per
+    instance and cycle, for the current one (the requirements, the next step) and the
+    earlier ones (the page's evaluation panel). An alliance has one a cycle at most."""
     return alliance.remembered(
-        "evaluation",
-        lambda: Evaluation.objects.filter(alliance=alliance, cycle=alliance.cycle).first(),
+        "evaluations",
+        lambda: list(
+            Evaluation.objects.filter(alliance=alliance, cycle__lte=alliance.cycle).order_by(
+                "-cycle"
+            )
+        ),
     )
+
+
+def current_evaluation(alliance) -> Evaluation | None:
+    """The evaluation of the alliance's current cycle, or None (``evaluations_so_far``)."""
+    return next((e for e in evaluations_so_far(alliance) if e.cycle == alliance.cycle), None)

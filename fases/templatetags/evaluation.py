@@ -11,7 +11,7 @@ from alianzas import access
 from alianzas.charts import BAR_MAX, CHART_WIDTH, bar_width, score_color
 from alianzas.lifecycle import Phase
 from fases.forms import EvaluationForm
-from fases.models import current_evaluation
+from fases.models import current_evaluation, evaluations_so_far
 from fases.services import evaluation_of
 
 register = template.Library()
@@ -73,11 +73,9 @@ def evaluation_panel(context, alliance, user):
     )
     others = []
     if alliance.cycle > 1 or alliance.phase == Phase.CLOSED:
-        others = list(
-            alliance.evaluations.filter(
-                cycle__lt=alliance.cycle if in_evaluation else alliance.cycle + 1
-            ).order_by("-cycle")
-        )
+        # Read with the current one (the next step asked for it already).
+        before = alliance.cycle if in_evaluation else alliance.cycle + 1
+        others = [e for e in evaluations_so_far(alliance) if e.cycle < before]
     can_record = False
     if in_evaluation:
         can_record = context.get("can_manage")

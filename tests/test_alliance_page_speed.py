@@ -1,0 +1,188 @@
+"""What the alliance page's cheaper reads must keep ("Fast when nothing is cached"): who may
+report a value is the rule of ``reportable_indicator_ids`` read from the page's own rows;
+when the cycle began is read from the page's history; the current evaluation and the earlier
+ones are one read; the team lists the current members' representatives; the governance
+panel counts what it counted. And the page's queries do not grow with its rows."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from alianzas import access
+from alianzas.cycles import CYCLE_START_CHANGES, cycle_started_on, started_the_cycle
+from alianzas.lifecycle import Phase
+from alianzas.models import Alliance, Indicator, PhaseChange, Role, Sector
+from alianzas.templatetags.people import people_panel
+from fases import governance
+from fases.models import Risk, current_evaluation, evaluations_so_far
+from fases.templatetags.evaluation import evaluation_panel
+from tests.factories import (
+    ActionPointFactory,
+    ActorFactory,
+    AdministratorFactory,
+    AllianceFactory,
+    CommitmentFactory,
+    DecisionFactory,
+    EvaluationFactory,
+    IndicatorFactory,
+    MeetingFactory,
+    MembershipFactory,
+    ObjectiveFactory,
+    RiskFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def second_cycle(phase=Phase.IMPLEMENTATION, **fields) -> Alliance:
+    """An alliance in its second cycle, begun by a continue_cycle change after three
+    changes of the first cycle."""
+    alliance = AllianceFactory(**fields)
+    Alliance.objects.filter(pk=alliance.pk).update(phase=phase, cycle=2)
+    alliance.refresh_from_db()
+    when = timezone.now() - datetime.timedelta(days=400)
+    for days, transition, source, target, cycle in [
+        (0, "start_implementation", Phase.IDENTIFICATION, Phase.IMPLEMENTATION, 1),
+        (100, "start_monitoring", Phase.IMPLEMENTATION, Phase.MONITORING, 1),
+        (200, "start_evaluation", Phase.MONITORING, Phase.EVALUATION, 1),
+        (300, "continue_cycle", Phase.EVALUATION, Phase.IMPLEMENTATION, 2),
+    ]:
+        PhaseChange.objects.create(
+            alliance=alliance,
+            transition=transition,
+            source_phase=source,
+            target_phase=target,
+            cycle=cycle,
+            created_at=when + datetime.timedelta(days=days),
+        )
+    return alliance
+
+
+def test_reportable_among_follows_the_rule_of_reportable_indicator_ids():
+    coordinator, representative, other, gone = UserFactory.create_batch(4)
+    gone.is_active = False
+    gone.save()
+    alliance = AllianceFactory(coordinators=[coordinator])
+    responsible = ActorFactory(representatives=[representative, gone])
+    elsewhere = ActorFactory(representatives=[other])
+    for actor in (responsible, elsewhere):
+        MembershipFactory(alliance=alliance, actor=actor)
+    objective = ObjectiveFactory(alliance=alliance)
+    IndicatorFactory(objective=objective, responsible_actor=responsible)
+    IndicatorFactory(objective=objective, responsible_actor=elsewhere)
+    IndicatorFactory(objective=objective, responsible_actor=None)
+    indicators = list(Indicator.objects.filter(objective__alliance=alliance))
+    people = [coordinator, representative, other, gone, AdministratorFactory(), UserFactory()]
+    for person in people:
+        alliance = Alliance.objects.prefetch_related("coordinators").get(pk=alliance.pk)
+        represented = set(person.actors.values_list("pk", flat=True))
+        expected = access.reportable_indicator_ids(person, alliance)
+        assert access.reportable_among(person, alliance, indicators, represented) == expected
+    # Each of them reports something different: the comparison above is not of empty sets.
+    assert len(access.reportable_indicator_ids(coordinator, alliance)) == 3
+    assert len(access.reportable_indicator_ids(representative, alliance)) == 1
+    assert access.reportable_indicator_ids(gone, alliance) == set()
+
+
+def test_the_cycle_start_read_from_the_history_is_the_one_the_database_gives(
+    django_assert_num_queries,
+):
+    alliance = second_cycle()
+    asked = cycle_started_on(alliance)
+    assert asked == timezone.localdate(timezone.now() - datetime.timedelta(days=100))
+    history = list(alliance.phase_changes.all())
+    with alliance.reading(**{CYCLE_START_CHANGES: lambda: started_the_cycle(alliance, history)}):
+        with django_assert_num_queries(0):
+            assert cycle_started_on(alliance) == asked
+    # The first cycle begins with the alliance: no row is read.
+    first = AllianceFactory(start_date=datetime.date(2026, 2, 1))
+    with django_assert_num_queries(0):
+        assert cycle_started_on(first) == datetime.date(2026, 2, 1)
+
+
+def test_the_current_and_earlier_evaluations_are_one_read(coordinator, django_assert_num_queries):
+    alliance = second_cycle(Phase.EVALUATION, coordinators=[coordinator])
+    EvaluationFactory(alliance=alliance, cycle=1, findings="Primer ciclo")
+    EvaluationFactory(alliance=alliance, cycle=2, findings="Segundo ciclo")
+    alliance = Alliance.objects.prefetch_related("coordinators").get(pk=alliance.pk)
+    with django_assert_num_queries(1):
+        assert current_evaluation(alliance).findings == "Segundo ciclo"
+        assert [e.cycle for e in evaluations_so_far(alliance)] == [2, 1]
+    panel = evaluation_panel({"can_manage": True}, alliance, coordinator)
+    assert [e.findings for e in panel["others"]] == ["Primer ciclo"]
+    assert panel["evaluation"].findings == "Segundo ciclo"
+    # Out of Evaluación the current cycle's own evaluation is listed with the others.
+    Alliance.objects.filter(pk=alliance.pk).update(phase=Phase.CLOSED)
+    closed = Alliance.objects.get(pk=alliance.pk)
+    panel = evaluation_panel({"can_manage": True}, closed, coordinator)
+    assert [e.cycle for e in panel["others"]] == [2, 1]
+    assert panel["evaluation"] is None
+
+
+def test_the_team_lists_the_current_members_representatives_from_the_page_rows(coordinator):
+    alliance = AllianceFactory(coordinators=[coordinator])
+    ana, beto, carla = (UserFactory(first_name=name) for name in ("Ana", "Beto", "Carla"))
+    current = ActorFactory(name="Municipalidad", representatives=[ana, beto])
+    former = ActorFactory(name="Empresa", representatives=[carla])
+    MembershipFactory(alliance=alliance, actor=current, role=Role.LEADER)
+    MembershipFactory(alliance=alliance, actor=former, left_on=datetime.date(2026, 1, 31))
+    # An actor that is a current member of another alliance only.
+    MembershipFactory(actor=ActorFactory(representatives=[UserFactory()]))
+    memberships = list(alliance.memberships.select_related("actor"))
+    from_rows = people_panel(alliance, coordinator, memberships)["representatives"]
+    from_query = people_panel(alliance, coordinator)["representatives"]
+    assert from_rows == from_query == [(current, [ana, beto])]
+
+
+def test_the_governance_summary_counts_meetings_and_open_risks():
+    alliance = AllianceFactory()
+    MeetingFactory.create_batch(3, alliance=alliance)
+    RiskFactory.create_batch(2, alliance=alliance)
+    RiskFactory(alliance=alliance, status=Risk.Status.CLOSED)
+    MeetingFactory(alliance=AllianceFactory())  # another alliance's
+    member = ActorFactory()
+    MembershipFactory(alliance=alliance, actor=member)
+    decision = DecisionFactory(meeting=MeetingFactory(alliance=alliance))
+    ActionPointFactory(decision=decision, owner_actor=member)
+    summary = governance.alliance_summary(alliance)
+    assert (summary["meetings"], summary["open_risks"]) == (4, 2)
+    assert [p.owner_actor for p in summary["action_points"]] == [member]
+
+
+@pytest.mark.parametrize("members", [2, 9])
+def test_the_alliance_page_queries_do_not_grow_with_its_rows(
+    client, coordinator, members, django_assert_num_queries
+):
+    alliance = second_cycle(Phase.EVALUATION, coordinators=[coordinator])
+    EvaluationFactory(alliance=alliance, cycle=1)
+    for n in range(members):
+        actor = ActorFactory(
+            sector=Sector.PRIVATE if n % 2 else Sector.PUBLIC,
+            representatives=[UserFactory(), UserFactory()],
+        )
+        role = Role.LEADER if n == 0 else Role.FUNDER
+        MembershipFactory(alliance=alliance, actor=actor, role=role)
+        CommitmentFactory(alliance=alliance, actor=actor, cycle=2)
+        objective = ObjectiveFactory(alliance=alliance)
+        IndicatorFactory(objective=objective, responsible_actor=actor, frequency="quarterly")
+        MeetingFactory(alliance=alliance)
+        RiskFactory(alliance=alliance)
+    client.force_login(coordinator)
+    # The same number with 2 members and with 9.
+    with django_assert_num_queries(PAGE_QUERIES):
+        response = client.get(reverse("fases:alliance_detail", args=[alliance.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    for membership in alliance.memberships.select_related("actor"):
+        assert membership.actor.name in page
+    # The history, read once for two uses, lists every change.
+    assert page.count("<strong>Evaluación → Implementación</strong>") == 1
+    assert "<strong>Monitoreo y seguimiento → Evaluación</strong>" in page
+
+
+# The alliance page of a coordinator, in Evaluación of its second cycle, with everything on
+# it; before the reads above were shared it took 3 more.
+PAGE_QUERIES = 26
