@@ -232,8 +232,8 @@ def pages_section(results: Results) -> list[str]:
         "anonymous visitors, not people signed in).",
         "",
         "**Cached**: the same request over and over, answered from the page cache where the "
-        "page has one (README, *Page cache*). **Rebuilt**: one more round with the page cache "
-        "off (`PAGE_CACHE=false`): what a visit costs when its content must be built, as after "
+        "page has one (README, *Page cache*). **Rebuilt**: as many rounds again with the page "
+        "cache off (`PAGE_CACHE=false`): what a visit costs when its content must be built, as after "
         "a change. Queries: one request through Django's test client, built / from the cache.",
         "",
         "| Page | As | Median ms | p95 ms | p99 ms | Requests/s | Non-2xx | Queries "

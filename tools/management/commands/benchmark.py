@@ -137,25 +137,33 @@ class Command(BaseCommand):
         pages.load(measured, readers.users, options, page_cache=False, out=out)
         done = writes.measure(world, options, out)
         together = mixed.run(plans, options["mixed_seconds"], out)
-        sizes = [int(size) for size in options["sweeps"].split(",") if size.strip()]
-        swept = sweeps.sweeps(sizes, out)
-
-        text = report.build(
-            report.Results(
-                options=options,
-                seconds=time.monotonic() - started,
-                machine=machine(),
-                data=describe(options, readers),
-                pages=measured,
-                writes=done,
-                mixed=together,
-                sweeps=swept,
-            )
+        results = report.Results(
+            options=options,
+            seconds=time.monotonic() - started,
+            machine=machine(),
+            data=describe(options, readers),
+            pages=measured,
+            writes=done,
+            mixed=together,
+            sweeps=[],
         )
+        # Written once before the sweeps, which take longest: a sweep that fails or is
+        # stopped leaves the pages, writes and mixed run reported.
+        write_report(output, report.build(results))
+        out(f"Pages, writes and the mixed run written to {output}; now the sweeps.")
+        sizes = [int(size) for size in options["sweeps"].split(",") if size.strip()]
+        results.sweeps = sweeps.sweeps(sizes, out)
+        results.seconds = time.monotonic() - started
+        results.machine = machine()
+        text = report.build(results)
         out(text)
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        Path(output).write_text(text)
+        write_report(output, text)
         out(f"Written to {output}.")
+
+
+def write_report(output: str, text: str) -> None:
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    Path(output).write_text(text)
 
 
 def describe(options: dict, readers: data.Readers) -> str:
