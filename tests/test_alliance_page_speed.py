@@ -94,9 +94,9 @@ def test_the_cycle_start_read_from_the_history_is_the_one_the_database_gives(
     asked = cycle_started_on(alliance)
     assert asked == timezone.localdate(timezone.now() - datetime.timedelta(days=100))
     history = list(alliance.phase_changes.all())
-    with alliance.reading(**{CYCLE_START_CHANGES: lambda: started_the_cycle(alliance, history)}):
-        with django_assert_num_queries(0):
-            assert cycle_started_on(alliance) == asked
+    from_rows = {CYCLE_START_CHANGES: lambda: started_the_cycle(alliance, history)}
+    with alliance.reading(**from_rows), django_assert_num_queries(0):
+        assert cycle_started_on(alliance) == asked
     # The first cycle begins with the alliance: no row is read.
     first = AllianceFactory(start_date=datetime.date(2026, 2, 1))
     with django_assert_num_queries(0):

@@ -233,8 +233,9 @@ def pages_section(results: Results) -> list[str]:
         "",
         "**Cached**: the same request over and over, answered from the page cache where the "
         "page has one (README, *Page cache*). **Rebuilt**: as many rounds again with the page "
-        "cache off (`PAGE_CACHE=false`): what a visit costs when its content must be built, as after "
-        "a change. Queries: one request through Django's test client, built / from the cache.",
+        "cache off (`PAGE_CACHE=false`): what a visit costs when its content must be built, as "
+        "after a change. Queries: one request through Django's test client, built / from the "
+        "cache.",
         "",
         "| Page | As | Median ms | p95 ms | p99 ms | Requests/s | Non-2xx | Queries "
         "| Median ÷ bare | Rebuilt: median ms | Rebuilt: p95 ms | Rebuilt: requests/s "
