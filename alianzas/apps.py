@@ -23,3 +23,9 @@ class AlianzasConfig(AppConfig):
         generations.follow(Invitation, "alliance_id")
         generations.follow(PeopleEvent, "alliance_id")
         people_signals.connect()
+        # The filters' kept options of reference rows are forgotten by a migration.
+        from django.db.models.signals import post_migrate
+
+        from alianzas.form_fields import forget_reference_choices
+
+        post_migrate.connect(forget_reference_choices, dispatch_uid="forget_reference_choices")

@@ -10,10 +10,14 @@ declaring these fields; ``tests/test_properties.py`` checks that no form is left
 Django's own.
 """
 
+import logging
+
 from django import forms
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connections, models
-from django.forms.models import BaseModelForm, ModelFormMetaclass
+from django.forms.models import BaseModelForm, ModelChoiceIterator, ModelFormMetaclass
+from django.utils.translation import get_language
 
 # Without a known range (a backend that reports none), a signed 64-bit integer.
 _BIGINT = (-(2**63), 2**63 - 1)
@@ -51,6 +55,78 @@ class ModelChoiceField(forms.ModelChoiceField):
                     params={"value": value},
                 )
         return super().to_python(value)
+
+
+logger = logging.getLogger(__name__)
+
+# How long the options of reference rows are kept; a migration forgets them at once.
+REFERENCE_CHOICES_SECONDS = 24 * 60 * 60
+_REFERENCE_KEYS: set[str] = set()
+
+
+class _KeptChoices(ModelChoiceIterator):
+    """The options of a ``ReferenceChoiceField``: (id, label) pairs read from the cache, the
+    database asked only when the cache has none for the language (or does not answer: a
+    cache that fails costs the query, never the page)."""
+
+    def _kept(self) -> list[tuple]:
+        if getattr(self, "_rows", None) is None:
+            field = self.field
+            key = f"reference-choices:{field.cache_key}:{get_language()}"
+            self._rows = None
+            try:
+                self._rows = cache.get(key)
+            except Exception:
+                logger.warning("The cache did not answer; options read.", exc_info=True)
+            if self._rows is None:
+                self._rows = [(row.pk, field.label_from_instance(row)) for row in field.queryset]
+                try:
+                    cache.set(key, self._rows, REFERENCE_CHOICES_SECONDS)
+                except Exception:
+                    logger.warning("The cache did not keep %s.", key, exc_info=True)
+        return self._rows
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self._kept()
+
+    def __len__(self) -> int:
+        return len(self._kept()) + (self.field.empty_label is not None)
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(self._kept())
+
+
+class ReferenceChoiceField(ModelChoiceField):
+    """A choice among reference rows that only a migration changes (the regions, the SDGs:
+    read-only in the admin), shown by the filters of every list page: their options are
+    kept in the cache per language (``cache_key``) instead of read on every visit. What is
+    posted is still checked against the database."""
+
+    iterator = _KeptChoices
+
+    def __init__(self, *args, cache_key: str, **kwargs):
+        self.cache_key = cache_key
+        _REFERENCE_KEYS.add(cache_key)
+        super().__init__(*args, **kwargs)
+
+
+def forget_reference_choices(**_signal) -> None:
+    """After ``migrate`` (which is what changes reference rows), every language's options
+    are read afresh."""
+    from django.conf import settings
+
+    keys = [
+        f"reference-choices:{key}:{language}"
+        for key in _REFERENCE_KEYS
+        for language, _name in settings.LANGUAGES
+    ]
+    try:
+        cache.delete_many(keys)
+    except Exception:
+        # Then the options are read afresh when they expire (REFERENCE_CHOICES_SECONDS).
+        logger.warning("The cache did not forget the reference options.", exc_info=True)
 
 
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):

@@ -8,9 +8,9 @@ from alianzas import places as territory
 from alianzas.adjustments import AdjustmentReason
 from alianzas.criteria import Score
 from alianzas.form_fields import (
-    ModelChoiceField,
     ModelForm,
     ModelMultipleChoiceField,
+    ReferenceChoiceField,
     safe_formfield,
 )
 from alianzas.lifecycle import Phase
@@ -254,14 +254,19 @@ class AllianceFilterForm(forms.Form):
     """Filters of the dashboard and the alliance list; every field is optional."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    region = ModelChoiceField(
-        label=_("Region"), queryset=Region.objects.all(), required=False, widget=QuickSelect
+    region = ReferenceChoiceField(
+        label=_("Region"),
+        queryset=Region.objects.all(),
+        required=False,
+        widget=QuickSelect,
+        cache_key="region",
     )
-    goal = ModelChoiceField(
+    goal = ReferenceChoiceField(
         label=_("SDG"),
         queryset=SustainableDevelopmentGoal.objects.all(),
         required=False,
         widget=QuickSelect,
+        cache_key="goal",
     )
     sector = forms.ChoiceField(
         label=_("Sector"),
@@ -285,8 +290,12 @@ class ActorFilterForm(forms.Form):
         required=False,
         widget=QuickSelect,
     )
-    region = ModelChoiceField(
-        label=_("Region"), queryset=Region.objects.all(), required=False, widget=QuickSelect
+    region = ReferenceChoiceField(
+        label=_("Region"),
+        queryset=Region.objects.all(),
+        required=False,
+        widget=QuickSelect,
+        cache_key="region",
     )
 
 
