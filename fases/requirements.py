@@ -11,14 +11,22 @@ all read its answer.
 import functools
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Exists, F, OuterRef
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from alianzas.models import Indicator, Membership, Role
-from fases.models import Evaluation, agreement_of, current_agreement, current_evaluation
-from seguimiento.models import Commitment, CommitmentStatus
+from alianzas.cycles import CYCLE_START_CHANGES
+from alianzas.lifecycle import NEW_CYCLE_TRANSITIONS
+from alianzas.models import Indicator, Membership, Objective, PhaseChange, Role
+from fases.models import (
+    AgreementVersion,
+    Evaluation,
+    agreement_of,
+    current_agreement,
+    current_evaluation,
+)
+from seguimiento.models import Commitment, CommitmentStatus, Measurement
 from seguimiento.services import first_period_opening
 
 
@@ -120,7 +128,15 @@ def unmet_requirements(alliance, transition_name: str) -> list[Requirement]:
     return check(alliance) if check else []
 
 
+# ``Alliance.read_once`` keys: what the checks read of an alliance, once per page (the
+# alliance's page, ``change_phase``'s two checks), or for several alliances at once
+# (``shared_reads``, the dashboard).
 ACTIVE_MEMBERSHIPS = "active_memberships"
+OBJECTIVES = "checked_objectives"
+INDICATORS = "checked_indicators"
+EVALUATION = "cycle_evaluation"
+AGREEMENT = "cycle_agreement"
+NEXT_AGREEMENT = "next_cycle_agreement"
 
 
 def _committed_key(alliance) -> str:
@@ -135,42 +151,166 @@ def _active_memberships(alliance):
     )
 
 
+def _objectives(alliance) -> list:
+    """The alliance's objectives, in order (their indicators: ``_checked_indicators``)."""
+    return alliance.read_once(OBJECTIVES, lambda: list(alliance.objectives.all()))
+
+
+def _checked_indicators(alliance) -> list:
+    """Every indicator of the alliance in the checklist's order, each with ``measured``:
+    whether it has a value in the current cycle."""
+
+    def read():
+        measured = Measurement.objects.filter(indicator=OuterRef("pk"), cycle=alliance.cycle)
+        return list(_indicators(alliance).annotate(measured=Exists(measured)))
+
+    return alliance.read_once(INDICATORS, read)
+
+
+def cycle_evaluation(alliance):
+    """``fases.models.current_evaluation``, or what the page read for it (``shared_reads``)."""
+    return alliance.read_once(EVALUATION, lambda: current_evaluation(alliance))
+
+
+def _current_agreement(alliance):
+    return alliance.read_once(AGREEMENT, lambda: current_agreement(alliance))
+
+
+def _next_agreement(alliance):
+    return alliance.read_once(
+        NEXT_AGREEMENT,
+        lambda: alliance.remembered(
+            "next_agreement", lambda: agreement_of(alliance, alliance.cycle + 1)
+        ),
+    )
+
+
 def shared_reads(alliances) -> dict[int, dict]:
     """For a page that checks the next step of several ``alliances`` (the dashboard): what
     every check reads per alliance (the current members, the actors committed in the
-    cycle), read for all of them in two queries, as ``Alliance.reading`` sources. Asked
-    only when a check needs it; the same rows and order as each check would read."""
+    cycle, the objectives and indicators, the cycle's evaluation and agreements, when the
+    cycle began), each read for all of them in one query, as ``Alliance.reading``
+    sources. Each is read only when a check first needs it; the same rows, and in each
+    alliance the same order, as each check would read."""
+    alliances = list(alliances)
     ids = [alliance.pk for alliance in alliances]
     cycles = {alliance.pk: alliance.cycle for alliance in alliances}
 
+    def grouped(rows, alliance_of) -> dict[int, list]:
+        by_alliance = {pk: [] for pk in ids}
+        for row in rows:
+            by_alliance[alliance_of(row)].append(row)
+        return by_alliance
+
     @functools.cache
     def members() -> dict[int, list]:
-        grouped = {pk: [] for pk in ids}
-        current = Membership.objects.filter(alliance__in=ids, left_on__isnull=True)
-        for membership in current.select_related("actor"):
-            grouped[membership.alliance_id].append(membership)
-        return grouped
+        # Each with whether its actor has a commitment in the cycle (not cancelled): the
+        # only committed actors a check asks about are current members.
+        committed = Commitment.objects.filter(
+            alliance=OuterRef("alliance_id"),
+            actor=OuterRef("actor_id"),
+            cycle=OuterRef("alliance__cycle"),
+        ).exclude(status=CommitmentStatus.CANCELLED)
+        current = (
+            Membership.objects.filter(alliance__in=ids, left_on__isnull=True)
+            .select_related("actor")
+            .annotate(committed=Exists(committed))
+            .order_by("alliance_id", "joined_on", "pk")
+        )
+        return grouped(current, lambda m: m.alliance_id)
+
+    def committed(pk) -> set:
+        return {m.actor_id for m in members()[pk] if m.committed}
 
     @functools.cache
-    def committed() -> dict[int, set]:
-        grouped = {pk: set() for pk in ids}
-        rows = (
-            Commitment.objects.filter(alliance__in=ids)
-            .exclude(status=CommitmentStatus.CANCELLED)
-            .values_list("alliance_id", "cycle", "actor_id")
-        )
-        for alliance_id, cycle, actor_id in rows:
-            if cycle == cycles[alliance_id]:
-                grouped[alliance_id].add(actor_id)
-        return grouped
+    def objectives() -> dict[int, list]:
+        rows = Objective.objects.filter(alliance__in=ids).order_by("alliance_id", "position", "pk")
+        return grouped(rows, lambda o: o.alliance_id)
 
-    return {
-        alliance.pk: {
-            ACTIVE_MEMBERSHIPS: lambda pk=alliance.pk: members()[pk],
-            _committed_key(alliance): lambda pk=alliance.pk: committed()[pk],
+    @functools.cache
+    def indicators() -> dict[int, list]:
+        measured = Measurement.objects.filter(
+            indicator=OuterRef("pk"), cycle=OuterRef("objective__alliance__cycle")
+        )
+        rows = (
+            Indicator.objects.filter(objective__alliance__in=ids)
+            .annotate(of_alliance=F("objective__alliance_id"), measured=Exists(measured))
+            .order_by("objective__position", "objective_id", "pk")
+        )
+        return grouped(rows, lambda i: i.of_alliance)
+
+    @functools.cache
+    def evaluations() -> dict[int, Evaluation | None]:
+        found = dict.fromkeys(ids)
+        for evaluation in Evaluation.objects.filter(alliance__in=ids).order_by():
+            if evaluation.cycle == cycles[evaluation.alliance_id]:
+                found[evaluation.alliance_id] = evaluation
+        return found
+
+    @functools.cache
+    def agreements() -> dict[tuple[int, int], object]:
+        return _agreements_of(
+            {(pk, cycle + step) for pk, cycle in cycles.items() for step in (0, 1)}
+        )
+
+    @functools.cache
+    def cycle_start_changes() -> dict[int, list]:
+        later = [pk for pk, cycle in cycles.items() if cycle > 1]
+        found = {pk: [] for pk in later}
+        if later:
+            rows = (
+                PhaseChange.objects.filter(alliance__in=later, transition__in=NEW_CYCLE_TRANSITIONS)
+                .only("alliance_id", "cycle", "created_at")
+                .order_by()
+            )
+            for change in rows:
+                if change.cycle == cycles[change.alliance_id]:
+                    found[change.alliance_id].append(change)
+        return found
+
+    sources = {}
+    for alliance in alliances:
+        pk, cycle = alliance.pk, alliance.cycle
+        sources[pk] = {
+            ACTIVE_MEMBERSHIPS: lambda pk=pk: members()[pk],
+            _committed_key(alliance): lambda pk=pk: committed(pk),
+            OBJECTIVES: lambda pk=pk: objectives()[pk],
+            INDICATORS: lambda pk=pk: indicators()[pk],
+            EVALUATION: lambda pk=pk: evaluations()[pk],
+            AGREEMENT: lambda pk=pk, cycle=cycle: agreements().get((pk, cycle)),
+            NEXT_AGREEMENT: lambda pk=pk, cycle=cycle: agreements().get((pk, cycle + 1)),
         }
-        for alliance in alliances
-    }
+        if cycle > 1:
+            sources[pk][CYCLE_START_CHANGES] = lambda pk=pk: cycle_start_changes()[pk]
+    return sources
+
+
+def _agreements_of(wanted: set[tuple[int, int]]) -> dict[tuple[int, int], object]:
+    """``agreement_of`` for each ``(alliance id, cycle)`` of ``wanted`` that has one, in one
+    query: the versions of those agreements with their agreement, a row for each actor who
+    signed each; the highest version of an agreement is the one in force."""
+    rows = (
+        AgreementVersion.objects.filter(
+            agreement__alliance__in={pk for pk, _cycle in wanted},
+            agreement__cycle__in={cycle for _pk, cycle in wanted},
+        )
+        .select_related("agreement")
+        .annotate(signed_by=F("signatures__actor_id"))
+        .order_by()
+    )
+    found = {}
+    for version in rows:
+        key = (version.agreement.alliance_id, version.agreement.cycle)
+        if key not in wanted:
+            continue
+        known = found.get(key)
+        if known is None or version.number > known.in_force.number:
+            known = found[key] = version.agreement
+            known.in_force = version
+            known.signed_actor_ids = set()
+        if version.number == known.in_force.number and version.signed_by is not None:
+            known.signed_actor_ids.add(version.signed_by)
+    return found
 
 
 def _indicators(alliance):
@@ -208,7 +348,10 @@ def _start_implementation(alliance) -> list[Requirement]:
             )
         )
 
-    objectives = list(alliance.objectives.prefetch_related("indicators"))
+    objectives = _objectives(alliance)
+    indicators = {}
+    for indicator in _checked_indicators(alliance):
+        indicators.setdefault(indicator.objective_id, []).append(indicator)
     if not objectives:
         unmet.append(
             Requirement(
@@ -216,7 +359,7 @@ def _start_implementation(alliance) -> list[Requirement]:
             )
         )
     for objective in objectives:
-        if not any(i.has_baseline_and_target for i in objective.indicators.all()):
+        if not any(i.has_baseline_and_target for i in indicators.get(objective.pk, [])):
             unmet.append(
                 Requirement(
                     "objective_indicator",
@@ -231,7 +374,7 @@ def _start_implementation(alliance) -> list[Requirement]:
             )
 
     unmet.extend(_actor_commitments(alliance, memberships))
-    unmet += _agreement_signed(alliance, current_agreement(alliance), memberships)
+    unmet += _agreement_signed(alliance, _current_agreement(alliance), memberships)
     return unmet
 
 
@@ -270,11 +413,8 @@ def _agreement_signed(alliance, agreement, memberships, *, next_cycle: bool = Fa
 
 def _continue_cycle(alliance) -> list[Requirement]:
     unmet = _decided("continue")(alliance)
-    next_agreement = alliance.remembered(
-        "next_agreement", lambda: agreement_of(alliance, alliance.cycle + 1)
-    )
     return unmet + _agreement_signed(
-        alliance, next_agreement, _active_memberships(alliance), next_cycle=True
+        alliance, _next_agreement(alliance), _active_memberships(alliance), next_cycle=True
     )
 
 
@@ -308,7 +448,7 @@ def _start_monitoring(alliance) -> list[Requirement]:
     memberships = _active_memberships(alliance)
     member_actor_ids = {m.actor_id for m in memberships}
     # Checked twice in one change of phase (the service, then django-fsm's conditions).
-    indicators = alliance.read_once("monitoring_indicators", lambda: list(_indicators(alliance)))
+    indicators = _checked_indicators(alliance)
     commitments = _actor_commitments(alliance, memberships)
     if not indicators:
         return [
@@ -344,11 +484,7 @@ def _start_monitoring(alliance) -> list[Requirement]:
 
 
 def _start_evaluation(alliance) -> list[Requirement]:
-    indicators = list(
-        _indicators(alliance).annotate(
-            measured=Count("measurements", filter=Q(measurements__cycle=alliance.cycle))
-        )
-    )
+    indicators = _checked_indicators(alliance)
     if not indicators:
         return [
             Requirement(
@@ -387,7 +523,7 @@ def _not_measured(indicator, alliance) -> str:
 
 def _decided(decision: str):
     def check(alliance) -> list[Requirement]:
-        evaluation = current_evaluation(alliance)
+        evaluation = cycle_evaluation(alliance)
         if evaluation is None:
             return [
                 Requirement(

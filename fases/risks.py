@@ -111,26 +111,43 @@ def unreviewed_high_risks(alliance: Alliance) -> list[Requirement]:
         .filter(~Q(reviewed_in_cycle=alliance.cycle))
         .order_by("-product", "pk")
     )
-    return [
-        Requirement(
-            "risk_reviewed",
-            _(
-                "The %(kind)s “%(title)s” is rated high (%(likelihood)s × %(impact)s = "
-                "%(score)s) and has not been reviewed in cycle %(cycle)s."
-            )
-            % {
-                "kind": risk.get_kind_display().lower(),
-                "title": risk.title,
-                "likelihood": risk.likelihood,
-                "impact": risk.impact,
-                "score": risk.product,
-                "cycle": alliance.cycle,
-            },
-            Section.RISKS,
-            risk.pk,
+    return [_unreviewed(risk, alliance.cycle) for risk in unreviewed]
+
+
+def unreviewed_high_risks_of(alliances) -> dict[int, list[Requirement]]:
+    """``unreviewed_high_risks`` of several alliances in one query (the dashboard's next
+    steps), by alliance id."""
+    cycles = {alliance.pk: alliance.cycle for alliance in alliances}
+    found = {pk: [] for pk in cycles}
+    high = (
+        with_score(Risk.objects.filter(alliance__in=list(cycles), status=Risk.Status.OPEN))
+        .filter(product__gte=Risk.HIGH)
+        .order_by("-product", "pk")
+    )
+    for risk in high:
+        if risk.reviewed_in_cycle != cycles[risk.alliance_id]:
+            found[risk.alliance_id].append(_unreviewed(risk, cycles[risk.alliance_id]))
+    return found
+
+
+def _unreviewed(risk: Risk, cycle: int) -> Requirement:
+    return Requirement(
+        "risk_reviewed",
+        _(
+            "The %(kind)s “%(title)s” is rated high (%(likelihood)s × %(impact)s = "
+            "%(score)s) and has not been reviewed in cycle %(cycle)s."
         )
-        for risk in unreviewed
-    ]
+        % {
+            "kind": risk.get_kind_display().lower(),
+            "title": risk.title,
+            "likelihood": risk.likelihood,
+            "impact": risk.impact,
+            "score": risk.product,
+            "cycle": cycle,
+        },
+        Section.RISKS,
+        risk.pk,
+    )
 
 
 @dataclass(frozen=True)

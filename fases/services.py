@@ -13,8 +13,13 @@ from alianzas.lifecycle import DECIDED, FORWARD, TRANSITION_NAMES, Phase
 from alianzas.models import Alliance, PhaseChange
 from alianzas.refusals import NotPermitted, Refused
 from fases import risks
-from fases.models import Evaluation, EvaluationRating, current_evaluation
-from fases.requirements import Requirement, requirement_titles, unmet_requirements
+from fases.models import Evaluation, EvaluationRating
+from fases.requirements import (
+    Requirement,
+    cycle_evaluation,
+    requirement_titles,
+    unmet_requirements,
+)
 
 
 class PhaseChangeError(Refused):
@@ -72,10 +77,14 @@ class NextStep:
 RECORD_EVALUATION = "record_evaluation"
 """The next step in Evaluación until the evaluation is recorded: not a change of phase."""
 
+UNREVIEWED_RISKS = "unreviewed_high_risks"
+"""``Alliance.read_once`` key of ``risks.unreviewed_high_risks`` (the dashboard reads it for
+several alliances at once: ``risks.unreviewed_high_risks_of``)."""
+
 
 def next_step(alliance: Alliance) -> NextStep | None:
     if alliance.phase == Phase.EVALUATION:
-        evaluation = current_evaluation(alliance)
+        evaluation = cycle_evaluation(alliance)
         if evaluation is None:
             # Until the evaluation decides, no way out of Evaluación is the next step (the
             # page said "Next step: Continue" and "the evaluation decided this" before it
@@ -91,7 +100,9 @@ def next_step(alliance: Alliance) -> NextStep | None:
                 ]
                 # The high risks and conflicts not reviewed in this cycle hold it back
                 # (record_evaluation refuses): named here too, before anyone tries.
-                + risks.unreviewed_high_risks(alliance),
+                + alliance.read_once(
+                    UNREVIEWED_RISKS, lambda: risks.unreviewed_high_risks(alliance)
+                ),
                 met=[],
             )
         name = DECIDED[evaluation.decision]

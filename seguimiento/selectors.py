@@ -83,6 +83,38 @@ def board(alliances: QuerySet[Alliance]) -> list[BoardColumn]:
     ]
 
 
+def _board_of_few(ids: list[int]) -> tuple[list[BoardColumn], list[dict]]:
+    """``board`` and ``overdue_by_alliance`` of a few alliances (no more than the board
+    shows), from one query of them all with their summary."""
+    summarised = list(with_summary(Alliance.objects.filter(pk__in=ids)).order_by("name", "pk"))
+    # By name (the database's order), then the most overdue first: the order of
+    # overdue_by_alliance (a stable sort keeps the names' order among equal counts).
+    overdue = sorted(
+        (alliance for alliance in summarised if alliance.overdue_count),
+        key=lambda alliance: -alliance.overdue_count,
+    )
+    # Each column, the most recently changed first (then by id), as ``board`` ranks them.
+    recent = sorted(summarised, key=lambda alliance: alliance.pk)
+    recent.sort(key=lambda alliance: alliance.updated_at, reverse=True)
+    by_phase: dict[str, list[Alliance]] = {}
+    for alliance in recent:
+        by_phase.setdefault(alliance.phase, []).append(alliance)
+    columns = [
+        BoardColumn(
+            phase,
+            label,
+            len(by_phase.get(phase, [])),
+            by_phase.get(phase, [])[:BOARD_COLUMN_SIZE],
+        )
+        for phase, label in Phase.choices
+    ]
+    rows = [
+        {"alliance_id": a.pk, "alliance__name": a.name, "count": a.overdue_count}
+        for a in overdue[:ATTENTION_SIZE]
+    ]
+    return columns, rows
+
+
 def overdue_by_alliance(scope) -> list[dict]:
     """Alliances with the most overdue commitments first. ``scope``: the alliances (a
     queryset) or their ids."""
@@ -118,6 +150,11 @@ def dashboard(alliances: QuerySet[Alliance], *, scope_key: str, ids=None) -> Das
     has it already."""
     if ids is None:
         ids = small_scope_ids(alliances)
+    if ids is not None and len(ids) <= BOARD_COLUMN_SIZE * len(Phase.choices):
+        # As many as the board could show: all of them summarised, in one query, say the
+        # board and which have overdue commitments.
+        columns, overdue = _board_of_few(ids)
+        return Dashboard(columns, overdue, stale_indicators(ids))
     if ids is not None:
         return Dashboard(board(alliances), overdue_by_alliance(ids), stale_indicators(ids))
     key = f"dashboard:{timezone.localdate()}:{scope_key}"
