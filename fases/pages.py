@@ -17,6 +17,7 @@ from alianzas.forms import AllianceFilterForm
 from alianzas.models import Role
 from alianzas.views import filtered, filters_key, later
 from fases import governance, selectors
+from fases.requirements import page_reads
 from fases.services import next_step, transition_options
 from seguimiento import selectors as monitoring_selectors
 from seguimiento.services import open_for_reports
@@ -72,6 +73,7 @@ def alliance_detail(request, pk):
         )
     )
     represented = later(lambda: set(user.actors.values_list("pk", flat=True)))
+    commitments = later(monitoring_selectors.commitments_by_actor, alliance, alliance.cycle)
     history = later(
         lambda: list(
             alliance.phase_changes.select_related("user").order_by("-created_at", "-pk")
@@ -87,7 +89,7 @@ def alliance_detail(request, pk):
         "memberships": memberships,
         "lead_actor": later(lambda: _lead_actor(memberships)),
         "objectives": objectives,
-        "commitments": later(monitoring_selectors.commitments_by_actor, alliance, alliance.cycle),
+        "commitments": commitments,
         "next_step": step,
         "options": later(lambda: transition_options(alliance, user, step=step)),
         "history": history,
@@ -102,9 +104,14 @@ def alliance_detail(request, pk):
     }
     # The checklist, the transitions and the panels share reads; the current members are
     # the page's list's (the same order as the checklist's own query: joined_on, pk).
-    # The history's rows tell when the cycle began (the reporting periods).
+    # The history's rows tell when the cycle began (the reporting periods); the cycle's
+    # commitments, who has committed; this cycle's and the next's agreements are one read.
     current = {
-        "active_memberships": lambda: [m for m in memberships if m.is_active],
+        **page_reads(
+            alliance,
+            active_memberships=lambda: [m for m in memberships if m.is_active],
+            cycle_commitments=lambda: [c for _actor, rows in commitments for c in rows],
+        ),
         CYCLE_START_CHANGES: lambda: started_the_cycle(alliance, history),
     }
     with alliance.reading(**current):

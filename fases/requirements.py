@@ -172,7 +172,8 @@ def cycle_evaluation(alliance):
     return alliance.read_once(EVALUATION, lambda: current_evaluation(alliance))
 
 
-def _current_agreement(alliance):
+def cycle_agreement(alliance):
+    """``fases.models.current_agreement``, or what the page read for it (``page_reads``)."""
     return alliance.read_once(AGREEMENT, lambda: current_agreement(alliance))
 
 
@@ -285,6 +286,26 @@ def shared_reads(alliances) -> dict[int, dict]:
     return sources
 
 
+def page_reads(alliance, *, active_memberships, cycle_commitments) -> dict:
+    """For the alliance's own page, as ``Alliance.reading`` sources: the current members and
+    who has committed in the cycle from the rows the page lists (``active_memberships``,
+    ``cycle_commitments``: callables), and the agreements of this cycle and the next in one
+    query, read when a check or the agreement panel first asks."""
+    agreements = functools.cache(
+        lambda: _agreements_of({(alliance.pk, alliance.cycle), (alliance.pk, alliance.cycle + 1)})
+    )
+    return {
+        ACTIVE_MEMBERSHIPS: active_memberships,
+        _committed_key(alliance): lambda: {
+            commitment.actor_id
+            for commitment in cycle_commitments()
+            if commitment.status != CommitmentStatus.CANCELLED
+        },
+        AGREEMENT: lambda: agreements().get((alliance.pk, alliance.cycle)),
+        NEXT_AGREEMENT: lambda: agreements().get((alliance.pk, alliance.cycle + 1)),
+    }
+
+
 def _agreements_of(wanted: set[tuple[int, int]]) -> dict[tuple[int, int], object]:
     """``agreement_of`` for each ``(alliance id, cycle)`` of ``wanted`` that has one, in one
     query: the versions of those agreements with their agreement, a row for each actor who
@@ -374,7 +395,7 @@ def _start_implementation(alliance) -> list[Requirement]:
             )
 
     unmet.extend(_actor_commitments(alliance, memberships))
-    unmet += _agreement_signed(alliance, _current_agreement(alliance), memberships)
+    unmet += _agreement_signed(alliance, cycle_agreement(alliance), memberships)
     return unmet
 
 

@@ -32,6 +32,8 @@ from tests.factories import (
     ObjectiveFactory,
     RiskFactory,
     UserFactory,
+    agreement_version,
+    sign_agreement_for_every_member,
 )
 
 pytestmark = pytest.mark.django_db
@@ -170,6 +172,9 @@ def test_the_alliance_page_queries_do_not_grow_with_its_rows(
         IndicatorFactory(objective=objective, responsible_actor=actor, frequency="quarterly")
         MeetingFactory(alliance=alliance)
         RiskFactory(alliance=alliance)
+    # This cycle's agreement signed by every member, the next cycle's drafted.
+    sign_agreement_for_every_member(alliance, cycle=2)
+    agreement_version(alliance, cycle=3)
     client.force_login(coordinator)
     # The same number with 2 members and with 9.
     with django_assert_num_queries(PAGE_QUERIES):
@@ -181,8 +186,11 @@ def test_the_alliance_page_queries_do_not_grow_with_its_rows(
     # The history, read once for two uses, lists every change.
     assert page.count("<strong>Evaluación → Implementación</strong>") == 1
     assert "<strong>Monitoreo y seguimiento → Evaluación</strong>" in page
+    # The agreement panel and the checklist read the same agreements.
+    assert f"vigente: firmada por {members} de {members} miembros" in page
 
 
 # The alliance page of a coordinator, in Evaluación of its second cycle, with everything on
-# it; before the reads above were shared it took 3 more.
-PAGE_QUERIES = 26
+# it; before the reads above were shared (and the two cycles' agreements read together, the
+# committed actors taken from the page's commitments) it took 5 more.
+PAGE_QUERIES = 24

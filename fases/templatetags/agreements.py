@@ -5,17 +5,17 @@ from django import template
 
 from alianzas import access
 from fases.mid_course import may_enter_mid_course
-from fases.models import current_agreement
+from fases.requirements import cycle_agreement
 
 register = template.Library()
 
 
 @register.inclusion_tag("fases/agreements/panel.html", takes_context=True)
 def agreement_panel(context, alliance, user):
-    """Reuses what the next step's checklist already read (``current_agreement`` is
-    remembered on the alliance) and the page's memberships; asks two small questions
-    more: may the person draft, and which members may they sign for."""
-    agreement = current_agreement(alliance)
+    """Reuses what the next step's checklist already read (``cycle_agreement``: remembered
+    on the alliance, or the page's read) and the page's memberships; asks two small
+    questions more: may the person draft, and which members may they sign for."""
+    agreement = cycle_agreement(alliance)
     members = [m.actor for m in context.get("memberships", []) if m.is_active]
     signed = agreement.signed_actor_ids if agreement else set()
     unsigned = [actor for actor in members if actor.pk not in signed]
