@@ -8,12 +8,15 @@ from django.db.models import Case, Prefetch, Value, When
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.formats import get_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from alianzas import access, generations
 from alianzas.models import Indicator
+from alianzas.reversing import page_url
 from alianzas.views import (
     adjustment_form_for,
     alliance_url,
@@ -34,6 +37,7 @@ from seguimiento.forms import (
 from seguimiento.models import (
     OPEN_STATUSES,
     Commitment,
+    CommitmentStatus,
     CommitmentUpdate,
     Measurement,
     MeasurementCorrection,
@@ -138,9 +142,11 @@ def refusal_page(request, *, title: str, message: str, back: str, alliance=None)
 def my_commitments(request):
     form = MyCommitmentsFilterForm(request.GET or None, user=request.user)
     filters = form.cleaned_data if form.is_valid() else {}
-    commitments = Commitment.objects.filter(
-        actor_id__in=request.user.actors.values("pk")
-    ).select_related("alliance", "actor")
+    commitments = (
+        Commitment.objects.filter(actor_id__in=request.user.actors.values("pk"))
+        .select_related("alliance", "actor")
+        .only(*MY_COMMITMENT_COLUMNS)
+    )
     if alliance := filters.get("alliance"):
         commitments = commitments.filter(alliance=alliance)
     if status := filters.get("status"):
@@ -157,13 +163,62 @@ def my_commitments(request):
         "content_cache": generations.content_cache(
             "my-commitments", request, selectors.represented_alliance_ids(request.user)
         ),
-        "page": later(paginate, request, commitments),
+        "page": later(my_commitments_page, request, commitments),
         # What floors above add (the committee's action points): not cached, since what a
         # person owes there need not be in an alliance their actors belong to.
         "panels": later(panels.render_panels, panels.MY_COMMITMENTS, request),
         # is_representative: from the navigation's facts (seguimiento.nav).
     }
     return render(request, "seguimiento/my_commitments.html", context)
+
+
+# What Mis compromisos shows of each commitment, its alliance and its actor.
+MY_COMMITMENT_COLUMNS = (
+    "alliance_id",
+    "actor_id",
+    "cycle",
+    "description",
+    "due_date",
+    "status",
+    "progress",
+    "alliance__name",
+    "alliance__phase",
+    "actor__name",
+    "actor__acronym",
+)
+
+
+def my_commitments_page(request, commitments):
+    """A page of ``commitments`` with what each row shows worked out once for the page (the
+    day, the labels, each URL pattern): the template only writes it."""
+    page = paginate(request, commitments)
+    page.object_list = rows = list(page.object_list)
+    with_row_facts(rows)
+    return page
+
+
+def with_row_facts(commitments) -> None:
+    """Set on each commitment what a row of Mis compromisos shows: ``overdue``, its links
+    (``log_url`` only while progress may be logged) and its labels."""
+    today = timezone.localdate()
+    cycle_label = _("cycle %(cycle)s")
+    status_labels = {value: str(label) for value, label in CommitmentStatus.choices}
+    date_format = get_format("SHORT_DATE_FORMAT")
+    for commitment in commitments:
+        alliance_id, pk = commitment.alliance_id, commitment.pk
+        commitment.overdue = commitment.is_open and commitment.due_date < today
+        commitment.due_label = dateformat.format(commitment.due_date, date_format)
+        commitment.summary = Truncator(commitment.description).chars(120)
+        commitment.alliance_url = page_url("fases:alliance_detail", alliance_id)
+        commitment.detail_url = page_url("seguimiento:commitment_detail", alliance_id, pk)
+        commitment.log_url = (
+            page_url("seguimiento:log_progress", alliance_id, pk)
+            if commitment.is_open and not commitment.alliance.is_closed
+            else ""
+        )
+        commitment.cycle_label = cycle_label % {"cycle": commitment.cycle}
+        commitment.status_label = status_labels.get(commitment.status, commitment.status)
+        commitment.progress_label = str(commitment.progress)
 
 
 def commitment_of(user, pk, commitment_pk):
@@ -177,23 +232,44 @@ def commitment_of(user, pk, commitment_pk):
     return alliance, commitment
 
 
+# What the commitment page shows of each progress update and of its author (``str(user)``).
+COMMITMENT_UPDATE_COLUMNS = (
+    "commitment_id",
+    "author_id",
+    "progress",
+    "note",
+    "evidence",
+    "evidence_name",
+    "status",
+    "created_at",
+    "author__username",
+    "author__first_name",
+    "author__last_name",
+)
+
+
 @login_required
 def commitment_detail(request, pk, commitment_pk):
     alliance, commitment = commitment_of(request.user, pk, commitment_pk)
-    updates = commitment.updates.select_related("author").order_by("-created_at", "-pk")
+    updates = (
+        commitment.updates.select_related("author")
+        .only(*COMMITMENT_UPDATE_COLUMNS)
+        .order_by("-created_at", "-pk")
+    )
+    # Both buttons need the commitment to take updates. Who manages the alliance may do both
+    # (the coordinators were read with it: no query); otherwise the commitment's actor's
+    # representatives may log progress (``access.represents``: a query, asked only then).
+    # Together, the rule of ``access.can_update_commitment``.
+    takes_updates = services.progress_refusal(commitment, alliance) is None
+    manages = takes_updates and access.can_manage_alliance(request.user, alliance)
     context = {
         "nav": "alliances",
         "alliance": alliance,
         "commitment": commitment,
         "page": paginate(request, updates),
-        "can_log": (
-            services.progress_refusal(commitment, alliance) is None
-            and access.can_update_commitment(request.user, commitment)
-        ),
-        "can_cancel": (
-            services.progress_refusal(commitment, alliance) is None
-            and access.can_manage_alliance(request.user, alliance)
-        ),
+        "can_log": takes_updates
+        and (manages or access.represents(request.user, commitment.actor_id)),
+        "can_cancel": manages,
     }
     template = (
         "seguimiento/commitment_updates.html" if request.htmx else "seguimiento/commitment.html"

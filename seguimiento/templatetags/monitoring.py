@@ -1,4 +1,4 @@
-"""Drawing of the monitoring pages: charts and bars as SVG from coordinates computed in
+"""Drawing of the monitoring pages: charts as SVG from coordinates computed in
 ``seguimiento.monitoring``, and the monitoring panel of the alliance page."""
 
 from django import template
@@ -23,10 +23,3 @@ def export_buttons(alliance):
 @register.inclusion_tag("seguimiento/monitoring/indicator_chart.html")
 def indicator_chart(chart):
     return {"chart": chart, "indicator": chart.indicator}
-
-
-@register.inclusion_tag("seguimiento/monitoring/bar.html")
-def fulfilment_bar(row, basis, prefix):
-    """Pledged (light, full height) against delivered (dark, inside it) as one small SVG;
-    ``basis`` says whether the widths compare soles ("value") or counts ("count")."""
-    return {"row": row, "basis": basis, "prefix": prefix}
