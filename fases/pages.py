@@ -8,18 +8,23 @@ page cache already holds is never computed.
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.utils import timezone
+from django.template.defaultfilters import floatformat
+from django.utils import dateformat, timezone
+from django.utils.formats import get_format
 
 from alianzas import access, generations
 from alianzas import selectors as alliance_selectors
 from alianzas.cycles import CYCLE_START_CHANGES, started_the_cycle
 from alianzas.forms import AllianceFilterForm
-from alianzas.models import Role
+from alianzas.models import Frequency, Role
+from alianzas.reversing import page_url
+from alianzas.templatetags.money import soles
 from alianzas.views import filtered, filters_key, later
 from fases import governance, selectors
 from fases.requirements import page_reads
 from fases.services import next_step, transition_options
 from seguimiento import selectors as monitoring_selectors
+from seguimiento.models import CommitmentKind, CommitmentStatus
 from seguimiento.services import open_for_reports
 
 
@@ -73,22 +78,30 @@ def alliance_detail(request, pk):
         )
     )
     represented = later(lambda: set(user.actors.values_list("pk", flat=True)))
-    commitments = later(monitoring_selectors.commitments_by_actor, alliance, alliance.cycle)
-    history = later(
-        lambda: list(
-            alliance.phase_changes.select_related("user").order_by("-created_at", "-pk")
+    can_manage = later(access.can_manage_alliance, user, alliance)
+    reportable = later(lambda: _reportable(user, alliance, objectives, represented))
+    commitments = later(
+        lambda: _with_commitment_facts(
+            alliance,
+            monitoring_selectors.commitments_by_actor(alliance, alliance.cycle),
+            may_act=lambda actor_id: bool(can_manage) or actor_id in represented,
         )
+    )
+    history = later(
+        lambda: list(alliance.phase_changes.select_related("user").order_by("-created_at", "-pk"))
     )
     context = {
         "nav": "alliances",
         "alliance": alliance,
         "content_cache": generations.content_cache("alliance", request, [alliance.pk]),
-        "can_manage": later(access.can_manage_alliance, user, alliance),
+        "can_manage": can_manage,
         # Every membership, current ones last: the members' table, the agreement panel,
         # the lead actor and the checklist's current members all read this one list.
         "memberships": memberships,
         "lead_actor": later(lambda: _lead_actor(memberships)),
-        "objectives": objectives,
+        "objectives": later(
+            lambda: _with_indicator_facts(alliance, objectives, can_manage, reportable)
+        ),
         "commitments": commitments,
         "next_step": step,
         "options": later(lambda: transition_options(alliance, user, step=step)),
@@ -96,9 +109,6 @@ def alliance_detail(request, pk):
         "represented_actor_ids": represented,
         # The committee's open action points and the counts of meetings and risks: two queries.
         "governance": later(governance.alliance_summary, alliance),
-        "reportable_indicator_ids": later(
-            lambda: _reportable(user, alliance, objectives, represented)
-        ),
         # A start date still to come holds every reporting period back: the page says so.
         "starts_later": bool(alliance.start_date and alliance.start_date > timezone.localdate()),
     }
@@ -116,6 +126,76 @@ def alliance_detail(request, pk):
     }
     with alliance.reading(**current):
         return render(request, "fases/alliance_detail.html", context)
+
+
+def _with_commitment_facts(alliance, groups, *, may_act):
+    """Set on each commitment of ``groups`` (``commitments_by_actor``) what its row shows,
+    worked out once for the page: its links (``edit_url`` and ``log_url`` only for those who
+    may act on it while it is open; no progress once the alliance is closed), its labels and
+    whether it is overdue. The template only writes them."""
+    today = timezone.localdate()
+    date_format = get_format("SHORT_DATE_FORMAT")
+    kinds = {value: str(label) for value, label in CommitmentKind.choices}
+    statuses = {value: str(label) for value, label in CommitmentStatus.choices}
+    for actor, rows in groups:
+        acts = may_act(actor.pk)
+        for commitment in rows:
+            pk, is_open = commitment.pk, commitment.is_open
+            commitment.detail_url = page_url("seguimiento:commitment_detail", alliance.pk, pk)
+            editable = acts and is_open
+            commitment.edit_url = (
+                page_url("seguimiento:commitment_edit", alliance.pk, pk) if editable else ""
+            )
+            commitment.log_url = (
+                page_url("seguimiento:log_progress", alliance.pk, pk)
+                if editable and not alliance.is_closed
+                else ""
+            )
+            commitment.overdue = is_open and commitment.due_date < today
+            commitment.due_label = dateformat.format(commitment.due_date, date_format)
+            commitment.kind_label = kinds.get(commitment.kind, commitment.kind)
+            commitment.status_label = statuses.get(commitment.status, commitment.status)
+            commitment.value_label = soles(commitment.value_pen)
+    return groups
+
+
+def _with_indicator_facts(alliance, objectives, can_manage, reportable):
+    """Set on each indicator row of ``objectives`` (``objectives_with_indicators``) what it
+    shows, worked out once for the page: its links (``edit_url`` for those who manage the
+    alliance, ``report_url`` where the person may report a value now), its figures and
+    dates as the page writes them."""
+    date_format = get_format("SHORT_DATE_FORMAT")
+    frequencies = {value: str(label) for value, label in Frequency.choices}
+
+    def figure(value) -> str:
+        return floatformat(value, "-2") or "—"
+
+    for _objective, rows in objectives:
+        for row in rows:
+            indicator, pk = row.indicator, row.indicator.pk
+            row.history_url = page_url("seguimiento:indicator_history", alliance.pk, pk)
+            row.edit_url = (
+                page_url("alianzas:indicator_edit", alliance.pk, pk) if can_manage else ""
+            )
+            row.report_url = (
+                page_url("seguimiento:report_measurement", alliance.pk, pk)
+                if pk in reportable and indicator.frequency
+                else ""
+            )
+            row.baseline_label = figure(indicator.baseline_value)
+            row.target_label = figure(indicator.target_value)
+            row.target_date_label = (
+                dateformat.format(indicator.target_date, date_format)
+                if indicator.target_date
+                else ""
+            )
+            if row.latest is not None:
+                row.latest_label = figure(row.latest.value)
+                row.latest_end_label = dateformat.format(row.latest.period_end, date_format)
+            row.frequency_label = frequencies.get(indicator.frequency, indicator.frequency) or "—"
+            row.responsible_label = str(indicator.responsible_actor or "—")
+            row.progress_now = row.progress
+    return objectives
 
 
 def _lead_actor(memberships):

@@ -5,6 +5,7 @@ ones are one read; the team lists the current members' representatives; the gove
 panel counts what it counted. And the page's queries do not grow with its rows."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -194,3 +195,68 @@ def test_the_alliance_page_queries_do_not_grow_with_its_rows(
 # it; before the reads above were shared (and the two cycles' agreements read together, the
 # committed actors taken from the page's commitments) it took 5 more.
 PAGE_QUERIES = 24
+
+
+def test_the_rows_worked_out_in_python_link_and_label_as_the_template_did(
+    client, coordinator, member_representative, outsider_representative
+):
+    """Each commitment row and indicator row of the alliance page: its links for whom may
+    act on it, its labels in the page's language."""
+    alliance = AllianceFactory(coordinators=[coordinator])
+    Alliance.objects.filter(pk=alliance.pk).update(phase=Phase.IMPLEMENTATION)
+    mine = ActorFactory(name="Municipalidad", representatives=[member_representative])
+    theirs = ActorFactory(name="Empresa", representatives=[outsider_representative])
+    for actor in (mine, theirs):
+        MembershipFactory(alliance=alliance, actor=actor)
+    open_one = CommitmentFactory(
+        alliance=alliance, actor=mine, due_date=datetime.date(2020, 1, 31), value_pen=1500
+    )
+    done = CommitmentFactory(alliance=alliance, actor=mine, status="fulfilled", progress=100)
+    other = CommitmentFactory(alliance=alliance, actor=theirs)
+    objective = ObjectiveFactory(alliance=alliance)
+    reported = IndicatorFactory(
+        objective=objective,
+        responsible_actor=mine,
+        frequency="quarterly",
+        baseline_value=None,
+        target_value=Decimal("12.50"),
+    )
+    unplanned = IndicatorFactory(objective=objective, responsible_actor=mine, frequency="")
+
+    def links(person, pk=alliance.pk):
+        client.force_login(person)
+        page = client.get(reverse("fases:alliance_detail", args=[pk])).content.decode()
+        return page, {
+            name: [target.pk for target in targets if reverse(name, args=[pk, target.pk]) in page]
+            for name, targets in {
+                "seguimiento:commitment_edit": (open_one, done, other),
+                "seguimiento:log_progress": (open_one, done, other),
+                "seguimiento:commitment_detail": (open_one, done, other),
+                "alianzas:indicator_edit": (reported, unplanned),
+                "seguimiento:report_measurement": (reported, unplanned),
+                "seguimiento:indicator_history": (reported, unplanned),
+            }.items()
+        }
+
+    page, found = links(member_representative)
+    assert found["seguimiento:commitment_edit"] == [open_one.pk]
+    assert found["seguimiento:log_progress"] == [open_one.pk]
+    assert found["seguimiento:commitment_detail"] == [open_one.pk, done.pk, other.pk]
+    assert found["alianzas:indicator_edit"] == []
+    assert found["seguimiento:report_measurement"] == [reported.pk]
+    assert found["seguimiento:indicator_history"] == [reported.pk, unplanned.pk]
+    assert "S/\u00a01,500.00" in page
+    assert '<span class="overdue">vencido</span>' in page
+    assert '<td class="num">—</td>' in page  # no baseline
+    assert '<td class="num">12.5' in page
+    _page, found = links(coordinator)
+    assert found["seguimiento:commitment_edit"] == [open_one.pk, other.pk]
+    assert found["alianzas:indicator_edit"] == [reported.pk, unplanned.pk]
+    _page, found = links(outsider_representative)
+    assert found["seguimiento:log_progress"] == [other.pk]
+    # Once the alliance is closed, no progress is logged (an open one still edited).
+    Alliance.objects.filter(pk=alliance.pk).update(phase=Phase.CLOSED)
+    _page, found = links(member_representative)
+    assert found["seguimiento:log_progress"] == []
+    assert found["seguimiento:report_measurement"] == []
+    assert found["seguimiento:commitment_edit"] == [open_one.pk]
