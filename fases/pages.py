@@ -121,6 +121,7 @@ def alliance_detail(request, pk):
             alliance,
             active_memberships=lambda: [m for m in memberships if m.is_active],
             cycle_commitments=lambda: [c for _actor, rows in commitments for c in rows],
+            objectives=lambda: [objective for objective, _rows in objectives],
         ),
         CYCLE_START_CHANGES: lambda: started_the_cycle(alliance, history),
     }

@@ -286,16 +286,18 @@ def shared_reads(alliances) -> dict[int, dict]:
     return sources
 
 
-def page_reads(alliance, *, active_memberships, cycle_commitments) -> dict:
-    """For the alliance's own page, as ``Alliance.reading`` sources: the current members and
-    who has committed in the cycle from the rows the page lists (``active_memberships``,
-    ``cycle_commitments``: callables), and the agreements of this cycle and the next in one
-    query, read when a check or the agreement panel first asks."""
+def page_reads(alliance, *, active_memberships, cycle_commitments, objectives) -> dict:
+    """For the alliance's own page, as ``Alliance.reading`` sources: the current members,
+    who has committed in the cycle and the objectives from the rows the page lists
+    (``active_memberships``, ``cycle_commitments``, ``objectives``: callables, the objectives
+    in their model order), and the agreements of this cycle and the next in one query, read
+    when a check or the agreement panel first asks."""
     agreements = functools.cache(
         lambda: _agreements_of({(alliance.pk, alliance.cycle), (alliance.pk, alliance.cycle + 1)})
     )
     return {
         ACTIVE_MEMBERSHIPS: active_memberships,
+        OBJECTIVES: objectives,
         _committed_key(alliance): lambda: {
             commitment.actor_id
             for commitment in cycle_commitments()
