@@ -28,6 +28,7 @@ from pathlib import Path
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.formats import localize
 
 from alianzas.models import Alliance, Place
 from seguimiento.models import NationalFigures
@@ -174,6 +175,8 @@ class Area:
     shade: int
     d: str
     link: str = ""
+    label: str = ""  # "name: count", what the map's titles say (``with_labels``)
+    query: str = ""  # "?<the filters>&department=<code>", this area's drill-down (idem)
 
 
 @dataclass
@@ -201,6 +204,16 @@ class TerritoryMap:
             if high >= low:
                 steps.append((shade, f"{low}–{high}" if high > low else f"{low}"))
         return steps
+
+
+def with_labels(territory: TerritoryMap, map_query: str) -> TerritoryMap:
+    """``territory`` with each area's ``label`` and drill-down ``query`` (after the filters
+    of ``map_query``, urlencoded) worked out once: the template only writes them."""
+    before = f"?{map_query}&department=" if map_query else "?department="
+    for area in territory.areas:
+        area.label = f"{area.name}: {localize(area.count)}"
+        area.query = before + area.code
+    return territory
 
 
 def shade(count: int, top: int) -> int:

@@ -28,9 +28,11 @@ def map_context(request, alliances, *, scope: str | None = None) -> dict:
     query = request.GET.copy()
     query.pop("department", None)
     query.pop("page", None)
+    map_query = query.urlencode()
+    territory = territory_map.territory_map(alliances, department, scope=scope)
     return {
-        "territory": territory_map.territory_map(alliances, department, scope=scope),
-        "map_query": query.urlencode(),
+        "territory": territory_map.with_labels(territory, map_query),
+        "map_query": map_query,
     }
 
 
@@ -40,9 +42,11 @@ def portfolio(request):
     alliances = filter_alliances(selectors.published_alliances(), filters)
     # Every published alliance: the map's counts of the whole country are kept by a worker.
     scope = None if any(filters.values()) else territory_map.PUBLISHED
+    page = paginate(request, selectors.public_list(alliances))
+    page.object_list = selectors.with_row_facts(page.object_list)
     context = {
         "filter_form": form,
-        "page": paginate(request, selectors.public_list(alliances)),
+        "page": page,
         **map_context(request, alliances, scope=scope),
     }
     return render(request, "fases/public/portfolio.html", context)
@@ -51,14 +55,10 @@ def portfolio(request):
 @throttled
 def alliance(request, pk):
     found = selectors.public_alliance(pk)
-    objectives = [
-        (objective, [(i, selectors.indicator_progress(i)) for i in objective.indicators.all()])
-        for objective in found.objectives.all()
-    ]
     context = {
         "alliance": found,
-        "objectives": objectives,
-        "committed": selectors.committed_pen([found.pk]).get(found.pk),
+        "objectives": selectors.public_objectives(found),
+        "committed": found.committed,
         "agreement": selectors.agreement_in_force(found),
     }
     return render(request, "fases/public/alliance.html", context)
