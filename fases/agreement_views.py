@@ -5,6 +5,7 @@ resolve the alliance and the person's access, call ``fases.agreements`` or
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from alianzas import access
 from alianzas.lifecycle import Phase
+from alianzas.models import User
 from alianzas.views import alliance_url, done, form_page, submit
 from fases import agreements, mid_course
 from fases.agreement_forms import (
@@ -38,18 +40,32 @@ def _versions(alliance) -> list[AgreementVersion]:
     )
 
 
+def _coordinators(user) -> tuple:
+    """What to read with the alliance for the page's checks (may see it, may draft): its
+    coordinators' ids, once; nothing for an administrator, who may do both anyway."""
+    if access.is_administrator(user):
+        return ()
+    return (Prefetch("coordinators", queryset=User.objects.only("pk")),)
+
+
 def _page(request, alliance, version, agreement, versions=None):
     user = request.user
     can_draft = access.can_draft_agreement(user, alliance) and not alliance.is_closed
     in_force = agreement is not None and version is not None and version == agreement.in_force
     current_cycle = agreement is not None and agreement.cycle == alliance.cycle
-    rows = agreements.version_details(version, alliance) if version else []
+    # Who may sign asks whether the person represents each current member: read with the
+    # members (``version_details``'s ``signer``), not in a query of its own.
+    may_sign = in_force and current_cycle and user.is_authenticated and user.is_active
+    rows = (
+        agreements.version_details(version, alliance, user if may_sign else None) if version else []
+    )
     signed = {row.actor.pk for row in rows if row.signature}
     if in_force and not hasattr(agreement, "signed_actor_ids"):
         # The rows hold every signature of the version in force (those of members that
         # have left too): who signed it, as ``agreement_of`` would have asked.
         agreement.signed_actor_ids = signed
-    signable = access.signable_actor_ids(user, alliance) if in_force and current_cycle else set()
+    # ``access.signable_actor_ids``: the current members the person represents.
+    signable = {row.actor.pk for row in rows if row.represented} if may_sign else set()
     unsigned_signable = signable - signed
     # Only in Evaluación is the next cycle's agreement shown or renewed into: asked once.
     next_agreement = (
@@ -83,8 +99,7 @@ def _page(request, alliance, version, agreement, versions=None):
 def agreement(request, pk):
     """The agreement of the current cycle: its version in force, who signed, and every
     version of every cycle (earlier versions stay readable)."""
-    # The coordinators read once for the page's checks (may see it, may draft).
-    alliance = access.get_alliance_or_404(request.user, pk, prefetch=("coordinators",))
+    alliance = access.get_alliance_or_404(request.user, pk, prefetch=_coordinators(request.user))
     # The list of versions, latest first, also names the version in force (the cycle's
     # latest): what ``agreement_of`` would ask again; who signed it comes with the rows.
     versions = _versions(alliance)
@@ -98,7 +113,7 @@ def agreement(request, pk):
 
 @login_required
 def agreement_version(request, pk, version_pk):
-    alliance = access.get_alliance_or_404(request.user, pk, prefetch=("coordinators",))
+    alliance = access.get_alliance_or_404(request.user, pk, prefetch=_coordinators(request.user))
     version = get_object_or_404(
         AgreementVersion.objects.select_related("agreement"),
         pk=version_pk,

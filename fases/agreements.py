@@ -410,18 +410,32 @@ class MemberSignature:
     joined_on: datetime.date
     signature: AgreementSignature | None
     contribution: AgreementContribution | None
+    # Whether the ``signer`` given to ``version_details`` represents this current member.
+    represented: bool = False
 
 
-def version_details(version: AgreementVersion, alliance: Alliance) -> list[MemberSignature]:
+def version_details(
+    version: AgreementVersion, alliance: Alliance, signer=None
+) -> list[MemberSignature]:
     """Every current member with its signature and contribution to ``version``, in the
-    members' order, plus those that signed and have since left. Three queries."""
-    signatures = {s.actor_id: s for s in version.signatures.select_related("actor", "recorded_by")}
-    contributions = {
-        c.actor_id: c
-        for c in version.contributions.select_related("actor").prefetch_related("commitments")
-    }
+    members' order, plus those that signed and have since left. Three queries (four with
+    contributions' commitments). With ``signer`` (an active person), each current member's
+    row also says whether that person represents it (``represented``), in the same query:
+    ``{row.actor.pk for row in rows if row.represented}`` is
+    ``access.signable_actor_ids(signer, alliance)``."""
+    signatures = {s.actor_id: s for s in version.signatures.select_related("actor")}
+    contributions = {c.actor_id: c for c in version.contributions.prefetch_related("commitments")}
+    memberships = alliance.memberships.filter(left_on__isnull=True).select_related("actor")
+    if signer is not None:
+        memberships = memberships.annotate(
+            represented=Exists(
+                Actor.representatives.through.objects.filter(
+                    actor_id=OuterRef("actor_id"), user_id=signer.pk
+                )
+            )
+        )
     rows, seen = [], set()
-    for membership in alliance.memberships.filter(left_on__isnull=True).select_related("actor"):
+    for membership in memberships:
         seen.add(membership.actor_id)
         rows.append(
             MemberSignature(
@@ -429,6 +443,7 @@ def version_details(version: AgreementVersion, alliance: Alliance) -> list[Membe
                 membership.joined_on,
                 signatures.get(membership.actor_id),
                 contributions.get(membership.actor_id),
+                getattr(membership, "represented", False),
             )
         )
     for actor_id, signature in signatures.items():
