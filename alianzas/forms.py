@@ -250,30 +250,33 @@ class PlaceSearchForm(forms.Form):
         self.fields["places"].queryset = territory.pickable().select_related("parent__parent")
 
 
-class AllianceFilterForm(forms.Form):
-    """Filters of the dashboard and the alliance list; every field is optional."""
+def _reference_filter(label, model, cache_key: str) -> ReferenceChoiceField:
+    """An optional filter among reference rows, its options kept (``ReferenceChoiceField``)."""
+    return ReferenceChoiceField(
+        label=label,
+        queryset=model.objects.all(),
+        required=False,
+        widget=QuickSelect,
+        cache_key=cache_key,
+    )
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    region = ReferenceChoiceField(
-        label=_("Region"),
-        queryset=Region.objects.all(),
-        required=False,
-        widget=QuickSelect,
-        cache_key="region",
-    )
-    goal = ReferenceChoiceField(
-        label=_("SDG"),
-        queryset=SustainableDevelopmentGoal.objects.all(),
-        required=False,
-        widget=QuickSelect,
-        cache_key="goal",
-    )
-    sector = forms.ChoiceField(
+
+def _sector_filter() -> forms.ChoiceField:
+    return forms.ChoiceField(
         label=_("Sector"),
         choices=[("", _("All")), *Sector.choices],
         required=False,
         widget=QuickSelect,
     )
+
+
+class AllianceFilterForm(forms.Form):
+    """Filters of the dashboard and the alliance list; every field is optional."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    region = _reference_filter(_("Region"), Region, "region")
+    goal = _reference_filter(_("SDG"), SustainableDevelopmentGoal, "goal")
+    sector = _sector_filter()
     phase = forms.ChoiceField(
         label=_("Phase"),
         choices=[("", _("All")), *Phase.choices],
@@ -284,19 +287,8 @@ class AllianceFilterForm(forms.Form):
 
 class ActorFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    sector = forms.ChoiceField(
-        label=_("Sector"),
-        choices=[("", _("All")), *Sector.choices],
-        required=False,
-        widget=QuickSelect,
-    )
-    region = ReferenceChoiceField(
-        label=_("Region"),
-        queryset=Region.objects.all(),
-        required=False,
-        widget=QuickSelect,
-        cache_key="region",
-    )
+    sector = _sector_filter()
+    region = _reference_filter(_("Region"), Region, "region")
 
 
 class AdjustmentForm(forms.Form):
