@@ -41,3 +41,14 @@ def test_no_header_when_the_page_cache_is_off_or_not_asked(alliance, coordinator
     url = reverse("fases:alliance_detail", args=[alliance.pk])
     client.get(url)
     assert "X-Page-Cache" not in client.get(url)
+
+
+def test_the_alliance_list_is_built_on_every_visit(alliance, coordinator):
+    """Built, it meets the goal the page cache was kept for (docs/performance.md): it has
+    none, so a rename shows at once whatever the cache holds."""
+    client = signed_in(coordinator)
+    url = reverse("seguimiento:alliance_list")
+    for _visit in range(3):
+        assert "X-Page-Cache" not in client.get(url)
+    type(alliance).objects.filter(pk=alliance.pk).update(name="Agua segura renombrada")
+    assert "Agua segura renombrada" in client.get(url).content.decode()

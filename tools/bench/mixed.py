@@ -134,8 +134,6 @@ class Person:
             reverse("fases:alliance_detail", args=[alliance]),
             reverse("seguimiento:monitoring", args=[alliance]),
         ]
-        if self.plan["role"] == "administrator":
-            paths.append(reverse("seguimiento:alliance_list"))
         if self.plan["role"] == "representative":
             paths.append(reverse("seguimiento:my_commitments"))
         for path in paths:
