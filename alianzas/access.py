@@ -9,11 +9,11 @@ its existence is not revealed.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from alianzas.models import Actor, Alliance, Indicator, Membership
+from alianzas.models import Actor, Alliance, Indicator, Membership, User
 
 
 def is_administrator(user) -> bool:
@@ -87,13 +87,23 @@ def can_update_commitment(user, commitment) -> bool:
     return represents(user, commitment.actor_id) or can_manage_alliance(user, commitment.alliance)
 
 
+def _coordinators_in_order() -> Prefetch:
+    # Made for each read: a prefetch's queryset is given hints about the rows it reads.
+    return Prefetch(
+        "coordinators",
+        queryset=User.objects.order_by("first_name", "last_name", "username", "pk"),
+    )
+
+
 def get_alliance_or_404(
     user, pk, *, manage: bool = False, prefetch: tuple[str, ...] = ()
 ) -> Alliance:
     """The alliance ``pk`` if ``user`` may see it (404 otherwise, hiding that it exists);
     with ``manage=True`` also require the right to manage it (403 when only readable).
-    ``prefetch``: related sets to read in the same go."""
-    alliance = get_object_or_404(Alliance.objects.prefetch_related(*prefetch), pk=pk)
+    ``prefetch``: related sets to read in the same go (the coordinators in name order, as
+    the pages list them)."""
+    related = [_coordinators_in_order() if name == "coordinators" else name for name in prefetch]
+    alliance = get_object_or_404(Alliance.objects.prefetch_related(*related), pk=pk)
     # Whoever may manage an alliance may see it: asked first, that one answer does.
     if manage and can_manage_alliance(user, alliance):
         return alliance
@@ -171,6 +181,14 @@ def reportable_among(user, alliance: Alliance, indicators, represented_actor_ids
         for indicator in indicators
         if indicator.responsible_actor_id in represented_actor_ids
     }
+
+
+def may_update_among(user, alliance: Alliance, actor_id: int, represented_actor_ids) -> bool:
+    """``can_update_commitment`` for a commitment of ``actor_id`` in ``alliance``, given the
+    actors ``user`` represents (which a page has read already): the same rule, no query."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return actor_id in represented_actor_ids or can_manage_alliance(user, alliance)
 
 
 def managed_alliances(user) -> QuerySet[Alliance]:

@@ -84,7 +84,7 @@ def alliance_detail(request, pk):
         lambda: _with_commitment_facts(
             alliance,
             monitoring_selectors.commitments_by_actor(alliance, alliance.cycle),
-            may_act=lambda actor_id: bool(can_manage) or actor_id in represented,
+            may_act=lambda actor_id: access.may_update_among(user, alliance, actor_id, represented),
         )
     )
     history = later(

@@ -90,6 +90,25 @@ def test_reportable_among_follows_the_rule_of_reportable_indicator_ids():
     assert access.reportable_indicator_ids(gone, alliance) == set()
 
 
+def test_may_update_among_follows_the_rule_of_can_update_commitment():
+    coordinator, representative, other = UserFactory.create_batch(3)
+    alliance = AllianceFactory(coordinators=[coordinator])
+    mine = ActorFactory(representatives=[representative])
+    theirs = ActorFactory(representatives=[other])
+    commitments = [CommitmentFactory(alliance=alliance, actor=a) for a in (mine, theirs)]
+    people = [coordinator, representative, other, AdministratorFactory(), UserFactory()]
+    answers = []
+    for person in people:
+        alliance = Alliance.objects.prefetch_related("coordinators").get(pk=alliance.pk)
+        represented = set(person.actors.values_list("pk", flat=True))
+        for commitment in commitments:
+            expected = access.can_update_commitment(person, commitment)
+            got = access.may_update_among(person, alliance, commitment.actor_id, represented)
+            assert got == expected, (person, commitment)
+            answers.append(got)
+    assert answers == [True, True, True, False, False, True, True, True, False, False]
+
+
 def test_the_cycle_start_read_from_the_history_is_the_one_the_database_gives(
     django_assert_num_queries,
 ):
@@ -268,3 +287,19 @@ def test_the_rows_worked_out_in_python_link_and_label_as_the_template_did(
     assert found["seguimiento:log_progress"] == []
     assert found["seguimiento:report_measurement"] == []
     assert found["seguimiento:commitment_edit"] == [open_one.pk]
+
+
+def test_the_coordinators_are_listed_in_name_order(client):
+    """Read with the alliance for the access check, they were listed in whatever order the
+    database returned them."""
+    # Made and added in the reverse of their names' order: neither the ids nor the order
+    # they were added in give the order shown.
+    zoe, luis, ana = (
+        UserFactory(first_name=name, last_name="Quispe", username=f"c{n}")
+        for n, name in enumerate(["Zoe", "Luis", "Ana"])
+    )
+    alliance = AllianceFactory(coordinators=[zoe, luis, ana])
+    client.force_login(zoe)
+    page = client.get(reverse("fases:alliance_detail", args=[alliance.pk])).content.decode()
+    team = page[page.index('id="people"') :]
+    assert team.index("Ana Quispe") < team.index("Luis Quispe") < team.index("Zoe Quispe")
