@@ -307,6 +307,19 @@ def agreement_version(alliance: Alliance, cycle: int | None = None, **content):
     return AgreementVersion.objects.create(agreement=agreement, number=number, **fields)
 
 
+def paper_signature(version, actor, *, signatory: str = "", signed_on=None):
+    """``actor``'s signature of ``version`` on paper, written directly (no checks)."""
+    from fases.models import AgreementSignature, SignatureMethod
+
+    return AgreementSignature.objects.create(
+        version=version,
+        actor=actor,
+        method=SignatureMethod.PAPER,
+        signatory=signatory or f"Representante de {actor.name}",
+        signed_on=signed_on or datetime.date(2026, 1, 15),
+    )
+
+
 def sign_agreement_for_every_member(alliance: Alliance, cycle: int | None = None):
     """Every current member signs the version in force of ``cycle``'s agreement (one is
     written first if there is none): what starting Implementación requires."""

@@ -18,7 +18,7 @@ from alianzas.models import Membership, Role
 from fases.api import serializers as api
 from fases.api import throttling
 from fases.api.views import AllianceViewSet
-from fases.models import AgreementContribution, AgreementSignature, SignatureMethod
+from fases.models import AgreementContribution
 from seguimiento.models import CommitmentStatus
 from tests.factories import (
     ActorFactory,
@@ -27,6 +27,7 @@ from tests.factories import (
     MembershipFactory,
     UserFactory,
     agreement_version,
+    paper_signature,
 )
 from tests.test_others_speed import drf_walk
 
@@ -162,13 +163,7 @@ def agreement_world(members: int, representative=None):
             CommitmentFactory(alliance=alliance, actor=actor, description=f"Compromiso {n}")
         )
         if n % 2 == 0 and n != members - 1:
-            AgreementSignature.objects.create(
-                version=version,
-                actor=actor,
-                method=SignatureMethod.PAPER,
-                signatory=f"Firmante {n}",
-                signed_on=datetime.date(2026, 1, 15),
-            )
+            paper_signature(version, actor, signatory=f"Firmante {n}")
     return alliance
 
 
@@ -204,10 +199,9 @@ def test_a_representative_whose_actor_signed_may_not_sign_again(client):
     person = UserFactory()
     alliance = agreement_world(3, person)
     version = alliance.agreements.get().versions.get()
-    AgreementSignature.objects.create(
-        version=version,
-        actor=alliance.memberships.order_by("pk").last().actor,
-        method=SignatureMethod.PAPER,
+    paper_signature(
+        version,
+        alliance.memberships.order_by("pk").last().actor,
         signatory="Firmante final",
         signed_on=datetime.date(2026, 1, 16),
     )

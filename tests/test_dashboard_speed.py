@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from alianzas.lifecycle import Phase
 from alianzas.models import Actor, Alliance, Frequency, PhaseChange, Role, Sector
-from fases.models import AgreementSignature, SignatureMethod
 from fases.selectors import blocked_alliances
 from fases.services import next_step
 from seguimiento import selectors
@@ -36,6 +35,7 @@ from tests.factories import (
     RiskFactory,
     UserFactory,
     agreement_version,
+    paper_signature,
 )
 
 pytestmark = pytest.mark.django_db
@@ -72,13 +72,7 @@ def alliance_in(phase, coordinator, *, cycle=1, decided=None):
     in_force = agreement_version(alliance)
     for version, actors in ((first, (public, private)), (in_force, (public,))):
         for actor in actors:
-            AgreementSignature.objects.create(
-                version=version,
-                actor=actor,
-                method=SignatureMethod.PAPER,
-                signatory=f"Representante de {actor.name}",
-                signed_on=datetime.date(2026, 1, 15),
-            )
+            paper_signature(version, actor)
     agreement_version(alliance, cycle + 1)  # the next cycle's, drafted
     RiskFactory(alliance=alliance, likelihood=4, impact=5, reviewed_in_cycle=max(cycle - 1, 1))
     if cycle > 1:

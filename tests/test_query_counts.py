@@ -48,12 +48,10 @@ from alianzas.tokens import create_token
 from fases.api.urls import router
 from fases.models import (
     AgreementContribution,
-    AgreementSignature,
     AgreementVersion,
     CommitteeMember,
     Decision,
     Meeting,
-    SignatureMethod,
 )
 from seguimiento.models import Commitment, Import, MeasurementCorrection
 from seguimiento.services import log_progress
@@ -77,6 +75,7 @@ from tests.factories import (
     RiskFactory,
     UserFactory,
     agreement_version,
+    paper_signature,
     sign_agreement_for_every_member,
 )
 from tests.test_browser_every_page import READERS, SIGNED_OUT
@@ -169,13 +168,7 @@ def grow(world: dict, round_: int) -> None:
         actors.append(actor)
         MembershipFactory(alliance=alliance, actor=actor)
         CommitteeMember.objects.create(alliance=alliance, person=person, actor=actor, role="member")
-        AgreementSignature.objects.create(
-            version=version,
-            actor=actor,
-            method=SignatureMethod.PAPER,
-            signatory=f"Representante de {actor.name}",
-            signed_on=evidence_day,
-        )
+        paper_signature(version, actor, signed_on=evidence_day)
         HealthCheckFactory(alliance=alliance, actor=actor)
         pledge = CommitmentFactory(alliance=alliance, actor=actor)
         log_progress(commitment=pledge, user=person, progress=20)
@@ -323,13 +316,7 @@ def grow_evaluated(world: dict) -> None:
         actor = ActorFactory(representatives=[person])
         actors.append(actor)
         MembershipFactory(alliance=alliance, actor=actor)
-        AgreementSignature.objects.create(
-            version=version,
-            actor=actor,
-            method=SignatureMethod.PAPER,
-            signatory=f"Representante de {actor.name}",
-            signed_on=datetime.date(2026, 1, 15),
-        )
+        paper_signature(version, actor)
         HealthCheckFactory(alliance=alliance, actor=actor)
         pledge = CommitmentFactory(alliance=alliance, actor=actor)
         log_progress(commitment=pledge, user=person, progress=50)
