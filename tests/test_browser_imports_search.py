@@ -2,6 +2,8 @@
 with the keyboard where it matters; every page passes axe-core (nothing serious or critical)
 at 1280 px and 360 px and is no wider than a 360 px screen."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -44,6 +46,9 @@ def test_search_from_the_header_and_import_a_spreadsheet(live_server, page, tmp_
     page.locator("#site-search-q").focus()
     page.keyboard.type("PICHARI")
     page.keyboard.press("Enter")
+    # The results page, not the dashboard still showing while the search loads (it names the
+    # same alliance twice: under "waiting for requirements" and on the board).
+    expect(page).to_have_url(re.compile(re.escape(reverse("seguimiento:search")) + r"\?q=PICHARI"))
     expect(page.get_by_role("link", name="Cacao del VRAEM")).to_be_visible()
     expect(page.get_by_role("link", name="Alianza de Pichari reservada")).to_have_count(0)
     expect(page.get_by_role("link", name="Fondo de crédito rotatorio")).to_be_visible()
