@@ -8,9 +8,10 @@ rebuilt: counts and page fragments are computed again.
 After a failure Redis is left alone for ``RETRY_AFTER`` seconds, so while it is down a
 request does not wait for a connection timeout at every cache call.
 
-Sessions are not cached (``SESSION_ENGINE`` is ``db``): a session ended while Redis was
-unreachable kept its old copy in Redis if Redis kept its data (partitioned off, or
-restarted with persistence), and the signed-out person was signed in again.
+Sessions are not cached (``SESSION_ENGINE`` is ``config.sessions``, Django's ``db`` store):
+a session ended while Redis was unreachable kept its old copy in Redis if Redis kept its
+data (partitioned off, or restarted with persistence), and the signed-out person was signed
+in again.
 """
 
 import logging

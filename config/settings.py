@@ -274,7 +274,6 @@ if CACHE_URL:
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 elif env("CELERY_BROKER_URL") and not PRODUCTION:
     # The worker's reminder sweep renews the notices' generation for the web server's
     # header: both processes must read and write the same cache, and files need no server.
@@ -285,10 +284,11 @@ elif env("CELERY_BROKER_URL") and not PRODUCTION:
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions in the database whatever the cache (config/cache.py says why), read with one
+# prepared statement (config/sessions.py).
+SESSION_ENGINE = "config.sessions"
 # Page content cached under the generations of what it shows (alianzas.generations). A
 # write replaces a generation in the cache it can reach, so every process that writes must
 # share the cache: in production only with CACHE_URL; in development the cache above is

@@ -213,13 +213,13 @@ def test_a_shared_cache_holds_the_cache_and_sessions_backed_by_the_database(vari
     assert shown["cache_location"] == "redis://127.0.0.1:6379/1"
     # Sessions stay in the database even with a cache: a sign-out made while Redis was
     # unreachable must end the session (tests/test_faults.py), which a cached copy outlived.
-    assert shown["sessions"] == "django.contrib.sessions.backends.db"
+    assert shown["sessions"] == "config.sessions"
 
 
 def test_without_a_shared_cache_sessions_are_in_the_database(tmp_path):
     shown = show_storage_and_cache({}, tmp_path)
     assert shown["cache"] == "django.core.cache.backends.locmem.LocMemCache"
-    assert shown["sessions"] == "django.contrib.sessions.backends.db"
+    assert shown["sessions"] == "config.sessions"
 
 
 @pytest.mark.parametrize(
