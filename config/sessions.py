@@ -1,4 +1,4 @@
-"""Django's database sessions, read with one prepared statement.
+"""Django's database sessions, read with one SQL statement written here.
 
 Every request of a person signed in reads their session. Django's store builds that read
 through the ORM (``Session.objects.get(session_key=…, expire_date__gt=now)``): about

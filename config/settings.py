@@ -287,7 +287,7 @@ elif env("CELERY_BROKER_URL") and not PRODUCTION:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Sessions in the database whatever the cache (config/cache.py says why), read with one
-# prepared statement (config/sessions.py).
+# SQL statement written by hand (config/sessions.py).
 SESSION_ENGINE = "config.sessions"
 # Page content cached under the generations of what it shows (alianzas.generations). A
 # write replaces a generation in the cache it can reach, so every process that writes must
