@@ -59,6 +59,9 @@ class Context:
     alliance: Alliance | None
     reason: AdjustmentReason | None
     regions: dict = field(default_factory=dict)  # found by name, for the file's later rows
+    # The file's RUCs already registered, read before the walk (``Kind.prepare``) and kept
+    # up to date by the walk's own rows.
+    registered_rucs: set = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class Kind:
     import_row: Callable[[Context, dict[str, str]], str]
     example: dict[str, str] = field(default_factory=dict)
     needs_alliance: bool = True
+    # Reads once, before the walk, what every row would otherwise look up on its own.
+    prepare: Callable[[Context, list[dict[str, str]]], None] | None = None
 
     def headers(self) -> dict[str, str]:
         return {column.key: column.header for column in self.columns}
@@ -231,6 +236,22 @@ def find_region(values: dict, key: str, known: dict | None = None) -> Region | N
     return region
 
 
+# RUCs looked up per query when an import begins (well under any database's limit).
+RUCS_PER_QUERY = 1000
+
+
+def registered_rucs(context: Context, rows: list[dict]) -> None:
+    """Which of the file's RUCs are already registered: a few queries for a registry of
+    thousands of rows, instead of one a row."""
+    rucs = sorted({normalise_ruc(values.get("ruc", "")) for values in rows} - {""})
+    for start in range(0, len(rucs), RUCS_PER_QUERY):
+        context.registered_rucs.update(
+            Actor.objects.filter(ruc__in=rucs[start : start + RUCS_PER_QUERY]).values_list(
+                "ruc", flat=True
+            )
+        )
+
+
 def import_actor(context: Context, values: dict) -> str:
     cells = Cells(values)
     name = cells.read(required, "name")
@@ -238,10 +259,10 @@ def import_actor(context: Context, values: dict) -> str:
     region = cells.read(find_region, "region", context.regions)
     cells.done()
     ruc = normalise_ruc(values.get("ruc", ""))
-    existing = (
-        Actor.objects.filter(ruc=ruc) if ruc else by_key(Actor.objects.filter(ruc=""), "name", name)
-    )
-    if existing.exists():
+    if ruc:
+        if ruc in context.registered_rucs:
+            return UNCHANGED
+    elif by_key(Actor.objects.filter(ruc=""), "name", name).exists():
         return UNCHANGED
     actor = Actor(
         name=name,
@@ -256,6 +277,8 @@ def import_actor(context: Context, values: dict) -> str:
         address=values.get("address", ""),
     )
     alliance_services.save_actor(user=context.user, actor=actor)
+    if ruc:
+        context.registered_rucs.add(ruc)
     return NEW
 
 
@@ -297,6 +320,7 @@ ACTORS = Kind(
         "address": "address",
     },
     import_row=import_actor,
+    prepare=registered_rucs,
     example={
         "name": "Municipalidad Distrital de Pichari",
         "acronym": "MDP",

@@ -184,6 +184,8 @@ def process(imported: Import, *, apply: bool) -> Import:
     progress = _Progress(imported.pk)
     try:
         with transaction.atomic():
+            if kind.prepare is not None:
+                kind.prepare(context, [values for _number, values in rows])
             for index, (number, values) in enumerate(rows, start=1):
                 try:
                     with transaction.atomic():
