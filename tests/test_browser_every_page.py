@@ -90,6 +90,9 @@ WIDEST = """() => [...document.querySelectorAll('body *')]
     + ' ' + Math.round(e.getBoundingClientRect().right))"""
 
 
+NEXT_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
 def widest(page):
     """What sticks out: the innermost elements past the screen's right edge."""
     return page.evaluate(WIDEST)
@@ -115,7 +118,9 @@ def checked_here(page, watch, where, problems, *, axe=True):
     element on some pages, which the policy rightly blocks and which is not the page's."""
     for width in (1280, 360):
         page.set_viewport_size({"width": width, "height": 800})
-        page.wait_for_timeout(100)  # the resize's re-layout and scripts
+        # The resize's re-layout and scripts (static/js/layout.js answers on the next
+        # animation frame): two frames later, rather than a guess in milliseconds.
+        page.evaluate(NEXT_FRAMES)
         violations = watch.clear()
         if violations:
             problems.append(f"CSP violations on {where} at {width} px: {violations[:3]}")
