@@ -71,7 +71,8 @@ def alliance_detail(request, pk):
     # (alianzas.generations); what it needs is read only when it is rendered.
     # The checklist and the buttons share the next step's requirements: checked once.
     step = later(next_step, alliance)
-    objectives = later(monitoring_selectors.objectives_with_indicators, alliance)
+    # With whether each indicator has a value this cycle: the checklist reads these rows.
+    objectives = later(monitoring_selectors.objectives_with_indicators, alliance, measured=True)
     memberships = later(
         lambda: list(
             alliance.memberships.select_related("actor").order_by("left_on", "joined_on", "pk")
@@ -122,6 +123,7 @@ def alliance_detail(request, pk):
             active_memberships=lambda: [m for m in memberships if m.is_active],
             cycle_commitments=lambda: [c for _actor, rows in commitments for c in rows],
             objectives=lambda: [objective for objective, _rows in objectives],
+            indicators=lambda: [row.indicator for _objective, rows in objectives for row in rows],
         ),
         CYCLE_START_CHANGES: lambda: started_the_cycle(alliance, history),
     }

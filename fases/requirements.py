@@ -286,11 +286,14 @@ def shared_reads(alliances) -> dict[int, dict]:
     return sources
 
 
-def page_reads(alliance, *, active_memberships, cycle_commitments, objectives) -> dict:
+def page_reads(
+    alliance, *, active_memberships, cycle_commitments, objectives, indicators
+) -> dict:
     """For the alliance's own page, as ``Alliance.reading`` sources: the current members,
-    who has committed in the cycle and the objectives from the rows the page lists
-    (``active_memberships``, ``cycle_commitments``, ``objectives``: callables, the objectives
-    in their model order), and the agreements of this cycle and the next in one query, read
+    who has committed in the cycle, the objectives and the indicators from the rows the page
+    lists (``active_memberships``, ``cycle_commitments``, ``objectives``, ``indicators``:
+    callables, the objectives in their model order, the indicators in the checklist's, each
+    with ``measured``), and the agreements of this cycle and the next in one query, read
     when a check or the agreement panel first asks."""
     agreements = functools.cache(
         lambda: _agreements_of({(alliance.pk, alliance.cycle), (alliance.pk, alliance.cycle + 1)})
@@ -298,6 +301,7 @@ def page_reads(alliance, *, active_memberships, cycle_commitments, objectives) -
     return {
         ACTIVE_MEMBERSHIPS: active_memberships,
         OBJECTIVES: objectives,
+        INDICATORS: indicators,
         _committed_key(alliance): lambda: {
             commitment.actor_id
             for commitment in cycle_commitments()

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db.models import (
     Count,
+    Exists,
     F,
     Max,
     OuterRef,
@@ -228,12 +229,17 @@ class IndicatorRow:
         return max(0, min(100, int(share)))
 
 
-def objectives_with_indicators(alliance: Alliance) -> list[tuple]:
-    """Each objective with rows of its indicators and their latest measurement."""
+def objectives_with_indicators(alliance: Alliance, *, measured: bool = False) -> list[tuple]:
+    """Each objective with rows of its indicators and their latest measurement; with
+    ``measured``, each indicator also says whether it has a value in the alliance's current
+    cycle (what the next step's checklist asks, read in the same query)."""
     latest = Measurement.objects.filter(indicator=OuterRef("pk")).order_by("-period_start")
     indicators = Indicator.objects.select_related("responsible_actor").annotate(
         latest_id=Subquery(latest.values("pk")[:1])
     )
+    if measured:
+        in_cycle = Measurement.objects.filter(indicator=OuterRef("pk"), cycle=alliance.cycle)
+        indicators = indicators.annotate(measured=Exists(in_cycle))
     objectives = list(
         alliance.objectives.prefetch_related(Prefetch("indicators", queryset=indicators))
     )

@@ -125,6 +125,40 @@ def test_the_cycle_start_read_from_the_history_is_the_one_the_database_gives(
         assert cycle_started_on(first) == datetime.date(2026, 2, 1)
 
 
+def test_the_checklists_indicators_read_from_the_page_rows_are_the_ones_the_check_reads(
+    django_assert_num_queries,
+):
+    """The page's objectives and indicators, read with ``measured``, stand for the
+    checklist's own read: the same indicators in the same order, each measured in the
+    alliance's current cycle only (a value of the first cycle does not count in the second)."""
+    from fases.requirements import _checked_indicators
+    from seguimiento.selectors import objectives_with_indicators
+    from tests.factories import MeasurementFactory
+
+    alliance = second_cycle(Phase.MONITORING)
+    later_objective = ObjectiveFactory(alliance=alliance, position=2)
+    first_objective = ObjectiveFactory(alliance=alliance, position=1)
+    only_first_cycle = IndicatorFactory(objective=later_objective)
+    this_cycle = IndicatorFactory(objective=later_objective)
+    never = IndicatorFactory(objective=first_objective)
+    MeasurementFactory(indicator=only_first_cycle, cycle=1)
+    MeasurementFactory(indicator=this_cycle, cycle=2)
+    MeasurementFactory(
+        indicator=this_cycle,
+        cycle=1,
+        period_start=datetime.date(2025, 1, 1),
+        period_end=datetime.date(2025, 3, 31),
+    )
+    expected = [(i.pk, i.measured) for i in _checked_indicators(alliance)]
+    assert expected == [(never.pk, False), (only_first_cycle.pk, False), (this_cycle.pk, True)]
+    alliance.forget()
+    rows = objectives_with_indicators(alliance, measured=True)
+    from_rows = [row.indicator for _objective, indicator_rows in rows for row in indicator_rows]
+    with alliance.reading(**{"checked_indicators": lambda: from_rows}):
+        with django_assert_num_queries(0):
+            assert [(i.pk, i.measured) for i in _checked_indicators(alliance)] == expected
+
+
 def test_the_current_and_earlier_evaluations_are_one_read(coordinator, django_assert_num_queries):
     alliance = second_cycle(Phase.EVALUATION, coordinators=[coordinator])
     EvaluationFactory(alliance=alliance, cycle=1, findings="Primer ciclo")
@@ -184,9 +218,11 @@ def test_the_governance_summary_counts_meetings_and_open_risks():
     ("phase", "expected"),
     [
         (Phase.EVALUATION, 24),
-        (Phase.MONITORING, 26),
-        (Phase.IMPLEMENTATION, 24),
-        (Phase.IDENTIFICATION, 24),
+        # The checklist's indicators are the page's own rows (one query fewer, not in
+        # Evaluación, whose next step reads none).
+        (Phase.MONITORING, 25),
+        (Phase.IMPLEMENTATION, 23),
+        (Phase.IDENTIFICATION, 23),
     ],
 )
 def test_the_alliance_page_queries_do_not_grow_with_its_rows(
