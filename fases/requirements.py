@@ -286,9 +286,7 @@ def shared_reads(alliances) -> dict[int, dict]:
     return sources
 
 
-def page_reads(
-    alliance, *, active_memberships, cycle_commitments, objectives, indicators
-) -> dict:
+def page_reads(alliance, *, active_memberships, cycle_commitments, objectives, indicators) -> dict:
     """For the alliance's own page, as ``Alliance.reading`` sources: the current members,
     who has committed in the cycle, the objectives and the indicators from the rows the page
     lists (``active_memberships``, ``cycle_commitments``, ``objectives``, ``indicators``:

@@ -154,9 +154,9 @@ def test_the_checklists_indicators_read_from_the_page_rows_are_the_ones_the_chec
     alliance.forget()
     rows = objectives_with_indicators(alliance, measured=True)
     from_rows = [row.indicator for _objective, indicator_rows in rows for row in indicator_rows]
-    with alliance.reading(**{"checked_indicators": lambda: from_rows}):
-        with django_assert_num_queries(0):
-            assert [(i.pk, i.measured) for i in _checked_indicators(alliance)] == expected
+    page_rows = {"checked_indicators": lambda: from_rows}
+    with alliance.reading(**page_rows), django_assert_num_queries(0):
+        assert [(i.pk, i.measured) for i in _checked_indicators(alliance)] == expected
 
 
 def test_the_current_and_earlier_evaluations_are_one_read(coordinator, django_assert_num_queries):

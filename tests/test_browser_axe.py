@@ -33,9 +33,7 @@ def test_the_check_finds_what_the_whole_of_axe_finds_of_serious_and_critical(pag
     page.evaluate(Axe().axe_script)
     ours = page.evaluate(RUN_AXE)
     assert grave(ours["violations"]) == grave(whole)
-    assert {"button-name", "color-contrast", "image-alt", "label", "link-name"} <= set(
-        grave(whole)
-    )
+    assert {"button-name", "color-contrast", "image-alt", "label", "link-name"} <= set(grave(whole))
     assert not {v["id"] for v in ours["violations"]} & {"region", "landmark-one-main"}
     kinds = ("violations", "passes", "incomplete", "inapplicable")
     ran = sum(len(ours[kind]) for kind in kinds)
