@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from alianzas.lifecycle import Phase
-from alianzas.models import Alliance, Indicator, Membership, Objective
+from alianzas.models import Actor, Alliance, Indicator, Membership, Objective, Sector
 from fases.services import change_phase
 from seguimiento.models import Commitment, CommitmentStatus, Measurement
 from tests.factories import (
@@ -387,6 +387,23 @@ def test_adding_a_coordinator_is_in_the_history_but_repeating_it_is_not(alliance
     alliance.coordinators.add(UserFactory())
     assert versions.count() == before + 1
     assert versions.latest("history_id").coordinators.count() == 2
+
+
+def test_a_new_actor_is_recorded_without_reading_links_it_cannot_have_yet(
+    django_assert_num_queries, coordinator
+):
+    """The first version of a new row copies no links, and asks for none; the next change
+    of its links is recorded with them."""
+    actor = Actor(name="Asociación de Regantes del Mantaro", sector=Sector.CIVIL_SOCIETY)
+    with django_assert_num_queries(2):  # the actor and its first version
+        actor.save()
+    first = actor.history.get()
+    assert (first.history_type, first.representatives.count()) == ("+", 0)
+
+    actor.representatives.add(coordinator)
+    newest = actor.history.latest("history_id")
+    assert newest.history_type == "~"
+    assert [row.user for row in newest.representatives.all()] == [coordinator]
 
 
 # --- The history in the admin -------------------------------------------------------

@@ -2,6 +2,7 @@
 imported, always through the service the form uses."""
 
 import datetime
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -155,19 +156,28 @@ def choice_labels(choices) -> list[str]:
         return [str(label) for label in choices.labels]
 
 
+@functools.cache
+def choice_names(choices) -> dict[str, str]:
+    """Each choice by its code and by its Spanish and English names, as ``search_key``
+    reads them; the first choice to have a name keeps it. Worked out once per process,
+    not for every row of a file."""
+    names: dict[str, str] = {}
+    for value, label in choices.choices:
+        names.setdefault(search_key(value), value)
+        for language in ("es", "en"):
+            with translation.override(language):
+                names.setdefault(search_key(str(label)), value)
+    return names
+
+
 def parse_choice(values: dict, key: str, choices, *, needed: bool = False) -> str:
     """A choice by its Spanish or English name, or by its code."""
     text = required(values, key) if needed else values.get(key, "")
     if not text:
         return ""
-    wanted = search_key(text)
-    for value, label in choices.choices:
-        names = {search_key(value)}
-        for language in ("es", "en"):
-            with translation.override(language):
-                names.add(search_key(str(label)))
-        if wanted in names:
-            return value
+    value = choice_names(choices).get(search_key(text))
+    if value is not None:
+        return value
     raise RowProblem(
         [
             (
