@@ -616,7 +616,9 @@ def rows() -> tuple:
 
 
 def state(w) -> tuple:
-    """Row counts and the objects the forms edit, field by field."""
+    """Row counts and the objects the forms edit, field by field: their rows as the
+    database holds them (read with SQL, whatever a manager would hide; and, taken twice for
+    each of thousands of examples, a third of the time the ORM took)."""
     edited = [
         w["monitored"],
         w["evaluated"],
@@ -626,10 +628,13 @@ def state(w) -> tuple:
         w["indicator"],
         w["commitment"],
     ]
-    return (
-        rows(),
-        [tuple(type(obj).objects.filter(pk=obj.pk).values_list()) for obj in edited],
-    )
+    found = []
+    with connection.cursor() as cursor:
+        for obj in edited:
+            table = connection.ops.quote_name(obj._meta.db_table)
+            cursor.execute(f"SELECT * FROM {table} WHERE id = %s", [obj.pk])
+            found.append(tuple(cursor.fetchall()))
+    return rows(), found
 
 
 def _fields_of(client, world, form_class):
