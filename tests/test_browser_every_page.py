@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.browser import assert_accessible, sign_in
+from tests.browser import NEXT_FRAMES, assert_accessible, sign_in
 from tests.factories import ActorFactory
 from tests.test_permissions import ALL_URLS, EXPECTED, url_for
 from tests.test_permissions import world as world
@@ -88,9 +88,6 @@ WIDEST = """() => [...document.querySelectorAll('body *')]
   .map(e => e.tagName.toLowerCase() + (e.className && e.className.baseVal === undefined
     ? '.' + String(e.className).trim().split(/\\s+/).join('.') : '')
     + ' ' + Math.round(e.getBoundingClientRect().right))"""
-
-
-NEXT_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
 def widest(page):
