@@ -9,6 +9,9 @@ from alianzas.lifecycle import NEW_CYCLE_TRANSITIONS
 # ``Alliance.read_once`` key: the changes of phase that started the alliance's current
 # cycle (a page that lists the alliance's history answers it from its own rows).
 CYCLE_START_CHANGES = "cycle_start_changes"
+# ``Alliance.read_once`` key: the changes of phase that started any of its cycles, newest
+# first (the partnership health check dates each cycle by them).
+NEW_CYCLE_CHANGES = "new_cycle_changes"
 
 
 def cycle_started_on(alliance) -> datetime.date:
@@ -21,9 +24,11 @@ def cycle_started_on(alliance) -> datetime.date:
         changes = alliance.read_once(
             CYCLE_START_CHANGES,
             lambda: list(
+                # With the alliance's key: rows read through ``phase_changes`` are tied
+                # to ``alliance`` by it (without it, one more query a row).
                 alliance.phase_changes.filter(
                     cycle=alliance.cycle, transition__in=NEW_CYCLE_TRANSITIONS
-                ).only("created_at")
+                ).only("alliance", "created_at")
             ),
         )
         if changes:
@@ -39,3 +44,10 @@ def started_the_cycle(alliance, changes) -> list:
         for change in changes
         if change.cycle == alliance.cycle and change.transition in NEW_CYCLE_TRANSITIONS
     ]
+
+
+def started_a_cycle(changes) -> list:
+    """Of ``changes`` (any of the alliance's changes of phase), those that started one of
+    its cycles, in the same order: what ``NEW_CYCLE_CHANGES`` reads, from rows a page has
+    already."""
+    return [change for change in changes if change.transition in NEW_CYCLE_TRANSITIONS]

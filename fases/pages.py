@@ -14,7 +14,12 @@ from django.utils.formats import get_format
 
 from alianzas import access, generations
 from alianzas import selectors as alliance_selectors
-from alianzas.cycles import CYCLE_START_CHANGES, started_the_cycle
+from alianzas.cycles import (
+    CYCLE_START_CHANGES,
+    NEW_CYCLE_CHANGES,
+    started_a_cycle,
+    started_the_cycle,
+)
 from alianzas.forms import AllianceFilterForm
 from alianzas.models import Frequency, Role
 from alianzas.reversing import page_url
@@ -115,8 +120,9 @@ def alliance_detail(request, pk):
     }
     # The checklist, the transitions and the panels share reads; the current members are
     # the page's list's (the same order as the checklist's own query: joined_on, pk).
-    # The history's rows tell when the cycle began (the reporting periods); the cycle's
-    # commitments, who has committed; this cycle's and the next's agreements are one read.
+    # The history's rows tell when the cycle began (the reporting periods) and when each
+    # cycle did (the health check's members by cycle); the cycle's commitments, who has
+    # committed; this cycle's and the next's agreements are one read.
     current = {
         **page_reads(
             alliance,
@@ -126,6 +132,7 @@ def alliance_detail(request, pk):
             indicators=lambda: [row.indicator for _objective, rows in objectives for row in rows],
         ),
         CYCLE_START_CHANGES: lambda: started_the_cycle(alliance, history),
+        NEW_CYCLE_CHANGES: lambda: started_a_cycle(history),
     }
     with alliance.reading(**current):
         return render(request, "fases/alliance_detail.html", context)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from alianzas import access
 from alianzas.criteria import CONDITIONS_FOR_SUCCESS, parse_score
+from alianzas.cycles import NEW_CYCLE_CHANGES
 from alianzas.lifecycle import NEW_CYCLE_TRANSITIONS, Phase
 from alianzas.models import Actor, Alliance
 from alianzas.refusals import NotPermitted, Refused
@@ -242,12 +243,17 @@ def _members_by_cycle(alliance: Alliance, cycles: list[int]) -> dict[int, int]:
     """
     starts = {}
     if alliance.cycle > 1:  # Only a new cycle has a start to compare with.
-        starts = {
-            cycle: timezone.localdate(created_at)
-            for cycle, created_at in alliance.phase_changes.filter(
-                transition__in=NEW_CYCLE_TRANSITIONS
-            ).values_list("cycle", "created_at")
-        }
+        # Newest first: a cycle started twice keeps its first start. The alliance page
+        # answers this from the history it lists (``NEW_CYCLE_CHANGES``).
+        changes = alliance.read_once(
+            NEW_CYCLE_CHANGES,
+            lambda: list(
+                alliance.phase_changes.filter(transition__in=NEW_CYCLE_TRANSITIONS)
+                .order_by("-created_at", "-pk")
+                .only("alliance", "cycle", "created_at")
+            ),
+        )
+        starts = {change.cycle: timezone.localdate(change.created_at) for change in changes}
 
     def during(cycle: int) -> Q:
         start: datetime.date | None = starts.get(cycle) if cycle > 1 else None

@@ -12,7 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alianzas import access
-from alianzas.cycles import CYCLE_START_CHANGES, cycle_started_on, started_the_cycle
+from alianzas.cycles import (
+    CYCLE_START_CHANGES,
+    NEW_CYCLE_CHANGES,
+    cycle_started_on,
+    started_a_cycle,
+    started_the_cycle,
+)
 from alianzas.lifecycle import Phase
 from alianzas.models import Alliance, Indicator, PhaseChange, Role, Sector
 from alianzas.templatetags.people import people_panel
@@ -113,7 +119,8 @@ def test_the_cycle_start_read_from_the_history_is_the_one_the_database_gives(
     django_assert_num_queries,
 ):
     alliance = second_cycle()
-    asked = cycle_started_on(alliance)
+    with django_assert_num_queries(1):
+        asked = cycle_started_on(alliance)
     assert asked == timezone.localdate(timezone.now() - datetime.timedelta(days=100))
     history = list(alliance.phase_changes.all())
     from_rows = {CYCLE_START_CHANGES: lambda: started_the_cycle(alliance, history)}
@@ -123,6 +130,30 @@ def test_the_cycle_start_read_from_the_history_is_the_one_the_database_gives(
     first = AllianceFactory(start_date=datetime.date(2026, 2, 1))
     with django_assert_num_queries(0):
         assert cycle_started_on(first) == datetime.date(2026, 2, 1)
+
+
+def test_the_members_by_cycle_read_from_the_history_are_the_ones_the_database_gives(
+    django_assert_num_queries,
+):
+    """The health check counts who was a member during each cycle, dating the cycles by the
+    changes that started them; the alliance page answers those from its history's rows."""
+    from seguimiento.partnership_health import _members_by_cycle
+
+    alliance = second_cycle()  # cycle 2 began 100 days ago
+    today = timezone.localdate()
+    for joined, left in [(500, None), (500, 200), (50, None)]:
+        MembershipFactory(
+            alliance=alliance,
+            joined_on=today - datetime.timedelta(days=joined),
+            left_on=today - datetime.timedelta(days=left) if left else None,
+        )
+    with django_assert_num_queries(2):
+        asked = _members_by_cycle(alliance, [1, 2])
+    assert asked == {1: 2, 2: 2}  # one left before cycle 2, one joined in it
+    history = list(alliance.phase_changes.order_by("-created_at", "-pk"))
+    from_rows = {NEW_CYCLE_CHANGES: lambda: started_a_cycle(history)}
+    with alliance.reading(**from_rows), django_assert_num_queries(1):
+        assert _members_by_cycle(alliance, [1, 2]) == asked
 
 
 def test_the_checklists_indicators_read_from_the_page_rows_are_the_ones_the_check_reads(
@@ -219,8 +250,9 @@ def test_the_governance_summary_counts_meetings_and_open_risks():
     [
         (Phase.EVALUATION, 24),
         # The checklist's indicators are the page's own rows (one query fewer, not in
-        # Evaluación, whose next step reads none).
-        (Phase.MONITORING, 25),
+        # Evaluación, whose next step reads none). In Monitoreo, the health check's
+        # cycles are dated by the history's rows too (one fewer again: 26 before both).
+        (Phase.MONITORING, 24),
         (Phase.IMPLEMENTATION, 23),
         (Phase.IDENTIFICATION, 23),
     ],
