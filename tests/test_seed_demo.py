@@ -1,5 +1,6 @@
 """The demo loader: a curated demo in every phase, idempotent, and bulk synthetic data."""
 
+import contextlib
 import io
 import itertools
 
@@ -9,7 +10,9 @@ from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from alianzas.criteria import EVALUATION_CRITERIA
@@ -49,6 +52,36 @@ def seed(*args, **options) -> str:
     return out.getvalue()
 
 
+@contextlib.contextmanager
+def seeded_once(tmp_path_factory, django_db_blocker, *args):
+    """``seed_demo`` run once for a class of tests that read what it made: each test's own
+    changes are rolled back to it (a savepoint), and the whole is rolled back after the
+    class (one run of about 3 s, not one a test)."""
+    media = tmp_path_factory.mktemp("media")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=media),
+        transaction.atomic(),
+    ):
+        output = seed(*args)
+        yield output
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="class")
+def curated_demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The curated demo, seeded once for a class; what ``seed_demo`` printed."""
+    with seeded_once(tmp_path_factory, django_db_blocker) as output:
+        yield output
+
+
+@pytest.fixture(scope="class")
+def small_synthetic_data(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo with small synthetic totals, seeded once for a class."""
+    with seeded_once(tmp_path_factory, django_db_blocker, *SMALL_SYNTHETIC) as output:
+        yield output
+
+
 def snapshot() -> dict:
     """Every model's row count, and what a rerun could change without adding rows."""
     state = {model._meta.label: model.objects.count() for model in apps.get_models()}
@@ -85,115 +118,104 @@ def curated_alliances():
 # --- The curated demo -------------------------------------------------------------
 
 
-def test_a_second_run_creates_and_changes_nothing():
-    seed()
-    before = snapshot()
+@pytest.mark.usefixtures("curated_demo")
+class TestTheCuratedDemo:
+    """What one run of the curated demo leaves, and what a second run keeps."""
 
-    output = seed()
+    def test_a_second_run_creates_and_changes_nothing(self):
+        before = snapshot()
 
-    assert snapshot() == before
-    assert "ya existía" in output
+        output = seed()
 
+        assert snapshot() == before
+        assert "ya existía" in output
 
-def test_the_demo_covers_every_sector_with_valid_rucs():
-    seed()
+    def test_the_demo_covers_every_sector_with_valid_rucs(self):
+        actors = Actor.objects.all()
+        assert 10 <= actors.count() <= 16
+        assert {actor.sector for actor in actors} == set(Sector.values)
+        for actor in actors:
+            assert actor.region_id is not None
+            assert actor.phone
+            if actor.ruc:
+                assert actor.ruc.startswith("20")
+                validate_ruc(actor.ruc)
+        assert actors.exclude(ruc="").count() >= 8
 
-    actors = Actor.objects.all()
-    assert 10 <= actors.count() <= 16
-    assert {actor.sector for actor in actors} == set(Sector.values)
-    for actor in actors:
-        assert actor.region_id is not None
-        assert actor.phone
-        if actor.ruc:
-            assert actor.ruc.startswith("20")
-            validate_ruc(actor.ruc)
-    assert actors.exclude(ruc="").count() >= 8
+    def test_the_demo_has_an_alliance_in_every_phase_and_one_in_its_second_cycle(self):
+        alliances = curated_alliances()
+        assert {alliance.phase for alliance in alliances} == set(Phase.values)
+        second_cycle = alliances.get(cycle=2)
+        assert second_cycle.phase_changes.filter(transition="continue_cycle", cycle=2).exists()
+        assert second_cycle.evaluations.get(cycle=1).decision == Evaluation.Decision.CONTINUE
+        closed = alliances.get(phase=Phase.CLOSED)
+        assert closed.evaluations.get(cycle=1).decision == Evaluation.Decision.CLOSE
+        assert closed.phase_changes.filter(transition="close").exists()
 
+    def test_every_curated_alliance_reached_its_phase_through_recorded_changes(self):
+        for alliance in curated_alliances():
+            changes = list(alliance.phase_changes.order_by("created_at", "pk"))
+            if alliance.phase == Phase.IDENTIFICATION:
+                assert changes == []
+                continue
+            assert changes[-1].target_phase == alliance.phase
+            assert changes[-1].cycle == alliance.cycle
+            assert all(change.user.is_superuser for change in changes)
+            leaders = alliance.memberships.filter(left_on__isnull=True, role=Role.LEADER)
+            assert leaders.count() == 1
+            assert alliance.coordinators.exists()
+            assert alliance.goals.exists()
+            assert alliance.regions.exists()
 
-def test_the_demo_has_an_alliance_in_every_phase_and_one_in_its_second_cycle():
-    seed()
+    def test_the_identification_alliance_shows_what_it_still_lacks(self):
+        alliance = curated_alliances().get(phase=Phase.IDENTIFICATION)
 
-    alliances = curated_alliances()
-    assert {alliance.phase for alliance in alliances} == set(Phase.values)
-    second_cycle = alliances.get(cycle=2)
-    assert second_cycle.phase_changes.filter(transition="continue_cycle", cycle=2).exists()
-    assert second_cycle.evaluations.get(cycle=1).decision == Evaluation.Decision.CONTINUE
-    closed = alliances.get(phase=Phase.CLOSED)
-    assert closed.evaluations.get(cycle=1).decision == Evaluation.Decision.CLOSE
-    assert closed.phase_changes.filter(transition="close").exists()
+        unmet = unmet_requirements(alliance, "start_implementation")
+        assert unmet
+        assert {requirement.code for requirement in unmet} >= {"actor_commitment"}
 
+    def test_commitments_are_in_progress_fulfilled_and_overdue(self):
+        commitments = Commitment.objects.all()
+        assert commitments.filter(status=CommitmentStatus.IN_PROGRESS).exists()
+        assert commitments.filter(status=CommitmentStatus.FULFILLED).exists()
+        assert commitments.filter(
+            status__in=OPEN_STATUSES, due_date__lt=timezone.localdate()
+        ).exists()
+        for commitment in commitments.exclude(status=CommitmentStatus.PENDING):
+            latest = commitment.updates.first()
+            assert latest.progress == commitment.progress
+            assert latest.status == commitment.status
 
-def test_every_curated_alliance_reached_its_phase_through_recorded_changes():
-    seed()
+    def test_the_printed_logins_sign_in_with_their_roles(self, curated_demo, rf):
+        output = curated_demo
 
-    for alliance in curated_alliances():
-        changes = list(alliance.phase_changes.order_by("created_at", "pk"))
-        if alliance.phase == Phase.IDENTIFICATION:
-            assert changes == []
-            continue
-        assert changes[-1].target_phase == alliance.phase
-        assert changes[-1].cycle == alliance.cycle
-        assert all(change.user.is_superuser for change in changes)
-        leaders = alliance.memberships.filter(left_on__isnull=True, role=Role.LEADER)
-        assert leaders.count() == 1
-        assert alliance.coordinators.exists()
-        assert alliance.goals.exists()
-        assert alliance.regions.exists()
+        logins = printed_logins(output)
+        assert len(logins) >= 6
+        users = []
+        for username, password in logins:
+            # With the request, as the sign-in page calls it (django-axes needs it).
+            user = authenticate(rf.post("/"), username=username, password=password)
+            assert user is not None, username
+            users.append(user)
+        administrators = [user for user in users if user.is_staff and user.is_superuser]
+        coordinators = [user for user in users if user.coordinated_alliances.exists()]
+        representatives = [user for user in users if user.actors.exists()]
+        assert len(administrators) == 1
+        assert 2 <= len(coordinators) <= 3
+        assert len(representatives) >= 3
+        assert "solo para la demostración" in output
 
+    def test_a_rerun_does_not_reset_a_changed_password(self, rf):
+        user = User.objects.get(username="coord.quispe")
+        user.set_password("otra-clave-privada-2026")
+        user.save()
 
-def test_the_identification_alliance_shows_what_it_still_lacks():
-    seed()
+        output = seed()
 
-    alliance = curated_alliances().get(phase=Phase.IDENTIFICATION)
-
-    unmet = unmet_requirements(alliance, "start_implementation")
-    assert unmet
-    assert {requirement.code for requirement in unmet} >= {"actor_commitment"}
-
-
-def test_commitments_are_in_progress_fulfilled_and_overdue():
-    seed()
-
-    commitments = Commitment.objects.all()
-    assert commitments.filter(status=CommitmentStatus.IN_PROGRESS).exists()
-    assert commitments.filter(status=CommitmentStatus.FULFILLED).exists()
-    assert commitments.filter(status__in=OPEN_STATUSES, due_date__lt=timezone.localdate()).exists()
-    for commitment in commitments.exclude(status=CommitmentStatus.PENDING):
-        latest = commitment.updates.first()
-        assert latest.progress == commitment.progress
-        assert latest.status == commitment.status
-
-
-def test_the_printed_logins_sign_in_with_their_roles(rf):
-    output = seed()
-
-    logins = printed_logins(output)
-    assert len(logins) >= 6
-    users = []
-    for username, password in logins:
-        # With the request, as the sign-in page calls it (django-axes needs it).
-        user = authenticate(rf.post("/"), username=username, password=password)
-        assert user is not None, username
-        users.append(user)
-    administrators = [user for user in users if user.is_staff and user.is_superuser]
-    coordinators = [user for user in users if user.coordinated_alliances.exists()]
-    representatives = [user for user in users if user.actors.exists()]
-    assert len(administrators) == 1
-    assert 2 <= len(coordinators) <= 3
-    assert len(representatives) >= 3
-    assert "solo para la demostración" in output
-
-
-def test_a_rerun_does_not_reset_a_changed_password(rf):
-    seed()
-    user = User.objects.get(username="coord.quispe")
-    user.set_password("otra-clave-privada-2026")
-    user.save()
-
-    output = seed()
-
-    assert authenticate(rf.post("/"), username="coord.quispe", password="otra-clave-privada-2026")
-    assert "coord.quispe" in output
+        assert authenticate(
+            rf.post("/"), username="coord.quispe", password="otra-clave-privada-2026"
+        )
+        assert "coord.quispe" in output
 
 
 # --- The stories file ---------------------------------------------------------------
@@ -281,13 +303,66 @@ def test_a_misspelt_key_in_the_stories_file_is_named(stories):
 # --- Synthetic data ---------------------------------------------------------------
 
 
-def test_synthetic_data_reaches_exactly_the_totals_asked_for():
-    seed(*SMALL_SYNTHETIC)
+@pytest.mark.usefixtures("small_synthetic_data")
+class TestSmallSyntheticData:
+    """What one run with small synthetic totals leaves, and what a second run keeps."""
 
-    assert synthetic_actors().count() == 20
-    assert synthetic_alliances().count() == 30
-    assert synthetic_commitments().count() == 300
-    assert synthetic_measurements().count() == 100
+    def test_synthetic_data_reaches_exactly_the_totals_asked_for(self):
+        assert synthetic_actors().count() == 20
+        assert synthetic_alliances().count() == 30
+        assert synthetic_commitments().count() == 300
+        assert synthetic_measurements().count() == 100
+
+    def test_synthetic_commitments_belong_to_active_members_only(self):
+        active_member = Membership.objects.filter(
+            alliance=OuterRef("alliance"), actor=OuterRef("actor"), left_on__isnull=True
+        )
+        assert not synthetic_commitments().exclude(Exists(active_member)).exists()
+        overdue = synthetic_commitments().filter(
+            status__in=OPEN_STATUSES, due_date__lt=timezone.localdate()
+        )
+        assert overdue.exists()
+
+    def test_synthetic_alliances_are_consistent(self):
+        alliances = synthetic_alliances().annotate(
+            members=Count("memberships", filter=Q(memberships__left_on__isnull=True)),
+            sectors=Count(
+                "memberships__actor__sector",
+                filter=Q(memberships__left_on__isnull=True),
+                distinct=True,
+            ),
+            leaders=Count(
+                "memberships",
+                filter=Q(memberships__left_on__isnull=True, memberships__role=Role.LEADER),
+            ),
+        )
+        for alliance in alliances:
+            assert 2 <= alliance.members <= 5
+            assert alliance.sectors >= 2
+            assert alliance.leaders == 1
+            assert alliance.objectives.filter(indicators__isnull=False).exists()
+            changes = list(alliance.phase_changes.order_by("created_at", "pk"))
+            if changes:
+                assert (changes[-1].target_phase, changes[-1].cycle) == (
+                    alliance.phase,
+                    alliance.cycle,
+                )
+                assert changes[0].source_phase == Phase.IDENTIFICATION
+                for earlier, later in itertools.pairwise(changes):
+                    assert later.source_phase == earlier.target_phase
+            else:
+                assert (alliance.phase, alliance.cycle) == (Phase.IDENTIFICATION, 1)
+        today = timezone.localdate()
+        assert not synthetic_measurements().filter(period_start__gt=today).exists()
+        assert not synthetic_measurements().filter(cycle__isnull=True).exists()
+
+    def test_a_synthetic_rerun_with_the_same_numbers_adds_nothing(self):
+        before = snapshot()
+
+        output = seed(*SMALL_SYNTHETIC)
+
+        assert snapshot() == before
+        assert "no hay nada que añadir" in output
 
 
 def test_a_larger_rerun_adds_only_the_difference_in_chunks_and_reuses_the_rows(monkeypatch):
@@ -331,52 +406,6 @@ def test_a_larger_rerun_adds_only_the_difference_in_chunks_and_reuses_the_rows(m
     assert periods.distinct().count() == 250
 
 
-def test_synthetic_commitments_belong_to_active_members_only():
-    seed(*SMALL_SYNTHETIC)
-
-    active_member = Membership.objects.filter(
-        alliance=OuterRef("alliance"), actor=OuterRef("actor"), left_on__isnull=True
-    )
-    assert not synthetic_commitments().exclude(Exists(active_member)).exists()
-    overdue = synthetic_commitments().filter(
-        status__in=OPEN_STATUSES, due_date__lt=timezone.localdate()
-    )
-    assert overdue.exists()
-
-
-def test_synthetic_alliances_are_consistent():
-    seed(*SMALL_SYNTHETIC)
-
-    alliances = synthetic_alliances().annotate(
-        members=Count("memberships", filter=Q(memberships__left_on__isnull=True)),
-        sectors=Count(
-            "memberships__actor__sector",
-            filter=Q(memberships__left_on__isnull=True),
-            distinct=True,
-        ),
-        leaders=Count(
-            "memberships",
-            filter=Q(memberships__left_on__isnull=True, memberships__role=Role.LEADER),
-        ),
-    )
-    for alliance in alliances:
-        assert 2 <= alliance.members <= 5
-        assert alliance.sectors >= 2
-        assert alliance.leaders == 1
-        assert alliance.objectives.filter(indicators__isnull=False).exists()
-        changes = list(alliance.phase_changes.order_by("created_at", "pk"))
-        if changes:
-            assert (changes[-1].target_phase, changes[-1].cycle) == (alliance.phase, alliance.cycle)
-            assert changes[0].source_phase == Phase.IDENTIFICATION
-            for earlier, later in itertools.pairwise(changes):
-                assert later.source_phase == earlier.target_phase
-        else:
-            assert (alliance.phase, alliance.cycle) == (Phase.IDENTIFICATION, 1)
-    today = timezone.localdate()
-    assert not synthetic_measurements().filter(period_start__gt=today).exists()
-    assert not synthetic_measurements().filter(cycle__isnull=True).exists()
-
-
 def test_synthetic_phase_changes_walk_the_lifecycle_graph():
     """Every synthetic alliance's PhaseChange rows go from Identificación, cycle 1, to its
     phase and cycle through transitions of the graph, written as change_phase writes them,
@@ -416,16 +445,6 @@ def test_the_bulk_path_refuses_a_step_the_graph_does_not_have():
     walk.take("start_implementation")
 
     assert (walk.phase, walk.cycle, len(walk.steps)) == (Phase.IMPLEMENTATION, 1, 1)
-
-
-def test_a_synthetic_rerun_with_the_same_numbers_adds_nothing():
-    seed(*SMALL_SYNTHETIC)
-    before = snapshot()
-
-    output = seed(*SMALL_SYNTHETIC)
-
-    assert snapshot() == before
-    assert "no hay nada que añadir" in output
 
 
 def test_larger_totals_add_only_the_difference():
