@@ -232,7 +232,7 @@ class Actor(models.Model):
         database together with every field of the row, in a savepoint of its own: three
         statements and about 2 ms of Python a save. This condition reads one field, which
         is blank or not; a blank RUC is never compared, and a filled one is looked up like
-        any unique value. ``tests/test_actor_ruc.py`` checks both ways give the same
+        any unique value. ``tests/test_ruc.py`` checks both ways give the same
         answer.
         """
         exclude = set(exclude or ())
