@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.test.utils import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from alianzas.models import Role
@@ -19,6 +20,7 @@ from seguimiento.services import log_progress
 from tests.agreement_world import agreement_kwargs
 from tests.factories import (
     ActorFactory,
+    AdministratorFactory,
     AllianceFactory,
     CommitmentFactory,
     ExportFactory,
@@ -297,6 +299,39 @@ def world(coordinator, member_representative, outsider_representative, administr
     }
 
 
+def world_outside_a_test() -> dict:
+    """The matrix's world, with the same cast as tests/conftest.py, for a fixture that
+    builds it once for many tests (pytest's wrapper refuses a direct call)."""
+    return world._get_wrapped_function()(
+        UserFactory(username="coordinadora"),
+        UserFactory(username="representante-miembro"),
+        UserFactory(username="representante-externo"),
+        AdministratorFactory(username="administradora"),
+    )
+
+
+@pytest.fixture(scope="class")
+def shared_world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The matrix's world built once for a class of tests that only send requests in it,
+    with its files in one folder: each test's requests are rolled back to it (a
+    savepoint), and the whole is rolled back after the class. One world, not one for each
+    of the matrix's 200 URLs."""
+    media = tmp_path_factory.mktemp("media")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=media),
+        transaction.atomic(),
+    ):
+        yield {**world_outside_a_test(), "media": media}
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def _shared_media(settings, shared_world):
+    """The files the shared world saved (evidence, an export) are where its pages look."""
+    settings.MEDIA_ROOT = shared_world["media"]
+
+
 def url_for(name, parameters, world):
     kwargs = {p: world["kwargs"][p] for p in parameters}
     if name.rsplit(":", 1)[-1].startswith("actor_") and "pk" in kwargs:
@@ -308,30 +343,32 @@ def test_every_url_has_an_expectation():
     assert sorted(EXPECTED) == [name for name, _ in ALL_URLS]
 
 
-@pytest.mark.parametrize(("name", "parameters"), ALL_URLS, ids=[n for n, _ in ALL_URLS])
-def test_status_by_role(client, world, name, parameters):
-    """Each URL as each role, from the same world: what one role's request changes is
-    rolled back before the next role's (one world per URL, not per URL and role)."""
-    method, expected = EXPECTED[name]
-    url = url_for(name, parameters, world)
-    answers = {}
-    for role in ROLES:
-        cache.clear()  # nothing cached from a state that was rolled back
-        with transaction.atomic():
-            client.logout()
-            user = world["users"][role]
-            if user is not None:
-                client.force_login(user)
-            response = getattr(client, method)(url)
-            answers[role] = response.status_code
-            if (
-                response.status_code == LOGIN
-                and role == "anonymous"
-                and name not in ("logout", "set_language")
-            ):
-                assert response.url.startswith(reverse("login")), role
-            transaction.set_rollback(True)
-    assert answers == expected
+@pytest.mark.usefixtures("_shared_media")
+class TestEveryUrlByRole:
+    @pytest.mark.parametrize(("name", "parameters"), ALL_URLS, ids=[n for n, _ in ALL_URLS])
+    def test_status_by_role(self, client, shared_world, name, parameters):
+        """Each URL as each role, from the same shared_world: what one role's request changes is
+        rolled back before the next role's (one shared_world per URL, not per URL and role)."""
+        method, expected = EXPECTED[name]
+        url = url_for(name, parameters, shared_world)
+        answers = {}
+        for role in ROLES:
+            cache.clear()  # nothing cached from a state that was rolled back
+            with transaction.atomic():
+                client.logout()
+                user = shared_world["users"][role]
+                if user is not None:
+                    client.force_login(user)
+                response = getattr(client, method)(url)
+                answers[role] = response.status_code
+                if (
+                    response.status_code == LOGIN
+                    and role == "anonymous"
+                    and name not in ("logout", "set_language")
+                ):
+                    assert response.url.startswith(reverse("login")), role
+                transaction.set_rollback(True)
+        assert answers == expected
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -396,21 +433,23 @@ def rows():
     return state
 
 
-@pytest.mark.parametrize(("name", "parameters"), GET_PAGES, ids=[n for n, _ in GET_PAGES])
-def test_post_by_role(client, world, name, parameters):
-    url = url_for(name, parameters, world)
-    _, expected = EXPECTED[name]
-    for role in ROLES:
-        client.logout()
-        user = world["users"][role]
-        if user is not None:
-            client.force_login(user)
-        before = rows() if expected[role] in REFUSALS else None
-        response = client.post(url, {})
-        if before is None:
-            assert response.status_code < 500, (role, response.status_code)
-            continue
-        assert response.status_code in (expected[role], 405), (role, response.status_code)
-        if response.status_code == LOGIN and role == "anonymous":
-            assert response.url.startswith(reverse("login"))
-        assert rows() == before, f"a refused POST by {role} changed the database"
+@pytest.mark.usefixtures("_shared_media")
+class TestEveryPageSentAnEmptyForm:
+    @pytest.mark.parametrize(("name", "parameters"), GET_PAGES, ids=[n for n, _ in GET_PAGES])
+    def test_post_by_role(self, client, shared_world, name, parameters):
+        url = url_for(name, parameters, shared_world)
+        _, expected = EXPECTED[name]
+        for role in ROLES:
+            client.logout()
+            user = shared_world["users"][role]
+            if user is not None:
+                client.force_login(user)
+            before = rows() if expected[role] in REFUSALS else None
+            response = client.post(url, {})
+            if before is None:
+                assert response.status_code < 500, (role, response.status_code)
+                continue
+            assert response.status_code in (expected[role], 405), (role, response.status_code)
+            if response.status_code == LOGIN and role == "anonymous":
+                assert response.url.startswith(reverse("login"))
+            assert rows() == before, f"a refused POST by {role} changed the database"

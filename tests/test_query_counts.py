@@ -59,7 +59,6 @@ from tests.factories import (
     ActionPointFactory,
     ActorFactory,
     AdjustmentFactory,
-    AdministratorFactory,
     AllianceFactory,
     CommitmentFactory,
     DecisionFactory,
@@ -79,8 +78,7 @@ from tests.factories import (
     sign_agreement_for_every_member,
 )
 from tests.test_browser_every_page import READERS, SIGNED_OUT
-from tests.test_permissions import ALL_URLS, EXPECTED, url_for
-from tests.test_permissions import world as permission_world
+from tests.test_permissions import ALL_URLS, EXPECTED, url_for, world_outside_a_test
 
 # The module's world is built by the ``counts`` fixture, outside any test's transaction; the
 # mark makes pytest-django create the test database at all.
@@ -395,14 +393,8 @@ def counts(django_db_setup, django_db_blocker, tmp_path_factory):
     ):
         cache.clear()
         with transaction.atomic():
-            # The matrix's own fixture (pytest's wrapper refuses a direct call), once for
-            # the module, with the shared cast of tests/conftest.py.
-            world = permission_world._get_wrapped_function()(
-                UserFactory(username="coordinadora"),
-                UserFactory(username="representante-miembro"),
-                UserFactory(username="representante-externo"),
-                AdministratorFactory(username="administradora"),
-            )
+            # The matrix's own world, once for the module.
+            world = world_outside_a_test()
             world["evaluated_pk"] = evaluated_alliance(world).pk
             stages = []
             for round_ in (1, 2):
