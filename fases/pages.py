@@ -30,6 +30,7 @@ from fases.requirements import page_reads
 from fases.services import next_step, transition_options
 from seguimiento import selectors as monitoring_selectors
 from seguimiento.models import CommitmentKind, CommitmentStatus
+from seguimiento.nav import person_facts
 from seguimiento.services import open_for_reports
 
 
@@ -83,7 +84,9 @@ def alliance_detail(request, pk):
             alliance.memberships.select_related("actor").order_by("left_on", "joined_on", "pk")
         )
     )
-    represented = later(lambda: set(user.actors.values_list("pk", flat=True)))
+    # Read with the navigation's facts (one query for both, cached with them): the page
+    # only offers links with them; each form checks the person's actors itself.
+    represented = later(lambda: set(person_facts(request)["represented_actor_ids"]))
     can_manage = later(access.can_manage_alliance, user, alliance)
     reportable = later(lambda: _reportable(user, alliance, objectives, represented))
     commitments = later(

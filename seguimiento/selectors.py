@@ -211,45 +211,73 @@ def _stale_indicators_of(alliance_ids: list[int]) -> list[Indicator]:
     )
 
 
+def progress_towards_target(baseline, target, value) -> int | None:
+    """How far ``value`` has gone from ``baseline`` to ``target``, 0–100 (rounded down: 100
+    only once the target is reached); ``None`` without a value, baseline or target. Every
+    page that shows an indicator's progress asks this one definition."""
+    if None in (value, baseline, target):
+        return None
+    span = target - baseline
+    if span == 0:
+        return 100 if value == target else 0
+    share = (value - baseline) / span * Decimal(100)
+    return max(0, min(100, int(share)))
+
+
+@dataclass(frozen=True)
+class LatestValue:
+    """An indicator's latest value as the pages show it (``latest_value_annotations``)."""
+
+    value: Decimal
+    period_end: datetime.date
+
+
+def latest_value_annotations(indicator: str = "pk") -> dict:
+    """Annotations of an indicator's latest value and its period's end (``latest_value``,
+    ``latest_period_end``) for a query whose ``indicator`` names the indicator's id: the
+    measurement of its latest period (the one that starts last: there is one per start,
+    ``measurement_one_per_period``), read with the indicator instead of in a query of its
+    own."""
+    latest = Measurement.objects.filter(indicator=OuterRef(indicator)).order_by("-period_start")
+    return {
+        "latest_value": Subquery(latest.values("value")[:1]),
+        "latest_period_end": Subquery(latest.values("period_end")[:1]),
+    }
+
+
+def latest_value(row) -> LatestValue | None:
+    """The ``LatestValue`` of a row read with ``latest_value_annotations``, if it has one."""
+    if row.latest_period_end is None:
+        return None
+    return LatestValue(row.latest_value, row.latest_period_end)
+
+
 @dataclass
 class IndicatorRow:
     indicator: Indicator
-    latest: Measurement | None
+    latest: Measurement | LatestValue | None
 
     @property
     def progress(self) -> int | None:
         """Share of the way from baseline to target covered by the latest value, 0–100."""
         i = self.indicator
-        if self.latest is None or None in (i.baseline_value, i.target_value):
-            return None
-        span = i.target_value - i.baseline_value
-        if span == 0:
-            return 100 if self.latest.value == i.target_value else 0
-        share = (self.latest.value - i.baseline_value) / span * Decimal(100)
-        return max(0, min(100, int(share)))
+        value = self.latest.value if self.latest is not None else None
+        return progress_towards_target(i.baseline_value, i.target_value, value)
 
 
 def objectives_with_indicators(alliance: Alliance, *, measured: bool = False) -> list[tuple]:
-    """Each objective with rows of its indicators and their latest measurement; with
-    ``measured``, each indicator also says whether it has a value in the alliance's current
-    cycle (what the next step's checklist asks, read in the same query)."""
-    latest = Measurement.objects.filter(indicator=OuterRef("pk")).order_by("-period_start")
+    """Each objective with rows of its indicators and their latest value, in two queries;
+    with ``measured``, each indicator also says whether it has a value in the alliance's
+    current cycle (what the next step's checklist asks, read in the same query)."""
     indicators = Indicator.objects.select_related("responsible_actor").annotate(
-        latest_id=Subquery(latest.values("pk")[:1])
+        **latest_value_annotations()
     )
     if measured:
         in_cycle = Measurement.objects.filter(indicator=OuterRef("pk"), cycle=alliance.cycle)
         indicators = indicators.annotate(measured=Exists(in_cycle))
-    objectives = list(
-        alliance.objectives.prefetch_related(Prefetch("indicators", queryset=indicators))
-    )
-    latest_ids = [i.latest_id for o in objectives for i in o.indicators.all() if i.latest_id]
-    measurements = Measurement.objects.in_bulk(latest_ids)
+    objectives = alliance.objectives.prefetch_related(Prefetch("indicators", queryset=indicators))
     return [
-        (
-            objective,
-            [IndicatorRow(i, measurements.get(i.latest_id)) for i in objective.indicators.all()],
-        )
+        (objective, [IndicatorRow(i, latest_value(i)) for i in objective.indicators.all()])
         for objective in objectives
     ]
 

@@ -776,3 +776,49 @@ def test_measurements_of_other_alliances_stay_out(alliance, coordinator):
     _header, rows = exports.measurement_rows(alliance)
     assert rows == []
     assert Measurement.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("baseline", "target", "value", "expected"),
+    [
+        ("0", "3", "2", 66),  # rounded down: 66.7 % is not yet 67
+        ("0", "100", "99.9", 99),  # 100 only once the target is reached
+        ("10", "0", "5", 50),  # a target below the baseline
+        ("0", "10", "-5", 0),
+        ("0", "10", "25", 100),
+        ("5", "5", "5", 100),  # no span: reached or not
+        ("5", "5", "4", 0),
+        (None, "10", "5", None),
+    ],
+)
+def test_the_members_and_the_public_pages_share_one_progress_and_latest_value(
+    baseline, target, value, expected
+):
+    """``objectives_with_indicators`` (the alliance page, the report) and
+    ``public_objectives`` (the public page) read the same latest value (the period that
+    starts last, whatever order the values were reported in) and say the same progress."""
+    from fases.public.selectors import public_objectives
+    from seguimiento.selectors import objectives_with_indicators
+
+    def number(text):
+        return None if text is None else Decimal(text)
+
+    indicator = IndicatorFactory(baseline_value=number(baseline), target_value=number(target))
+    MeasurementFactory(
+        indicator=indicator,
+        period_start=datetime.date(2026, 4, 1),
+        period_end=datetime.date(2026, 6, 30),
+        value=Decimal(value),
+    )
+    MeasurementFactory(  # reported afterwards, for an earlier period
+        indicator=indicator,
+        period_start=datetime.date(2026, 1, 1),
+        period_end=datetime.date(2026, 3, 31),
+        value=Decimal("-1"),
+    )
+    alliance = indicator.objective.alliance
+    [(_objective, [row])] = objectives_with_indicators(alliance)
+    [(_objective, [(_indicator, public)])] = public_objectives(alliance)
+    assert row.progress == public["progress"] == expected
+    assert row.latest.value == public["latest"].value == Decimal(value)
+    assert row.latest.period_end == public["latest"].period_end == datetime.date(2026, 6, 30)

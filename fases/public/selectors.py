@@ -21,7 +21,8 @@ from alianzas.lifecycle import Phase
 from alianzas.models import Alliance, Membership, Objective, PhaseChange
 from alianzas.reversing import page_url
 from fases.models import AgreementVersion
-from seguimiento.models import Commitment, CommitmentStatus, Measurement
+from seguimiento.models import Commitment, CommitmentStatus
+from seguimiento.selectors import latest_value, latest_value_annotations, progress_towards_target
 
 
 def published_alliances() -> QuerySet[Alliance]:
@@ -132,9 +133,6 @@ def public_objectives(alliance: Alliance) -> list[tuple[SimpleNamespace, list[tu
     (``INDICATOR_FIELDS``) and their ``indicator_progress``, in one query: the objectives
     joined to their indicators, and each indicator's latest measured value and its period's
     end (``latest_value``, ``latest_period_end``) read with it."""
-    latest = Measurement.objects.filter(indicator=OuterRef("indicators__pk")).order_by(
-        "-period_end", "-pk"
-    )
     rows = (
         Objective.objects.filter(alliance=alliance)
         .order_by("position", "pk", "indicators__pk")
@@ -145,10 +143,7 @@ def public_objectives(alliance: Alliance) -> list[tuple[SimpleNamespace, list[tu
             "indicators__pk",
             *(f"indicators__{name}" for name in INDICATOR_FIELDS),
         )
-        .annotate(
-            latest_value=Subquery(latest.values("value")[:1]),
-            latest_period_end=Subquery(latest.values("period_end")[:1]),
-        )
+        .annotate(**latest_value_annotations("indicators__pk"))
     )
     objectives = {}
     for pk, position, title, indicator_pk, *values in rows:
@@ -179,19 +174,15 @@ def sectors_of(alliance) -> Counter:
 
 def indicator_progress(indicator) -> dict:
     """The latest value (``value``, ``period_end``: ``public_objectives`` reads them) and how
-    far it has gone from the baseline to the target (%)."""
-    latest = None
-    if indicator.latest_period_end is not None:
-        latest = SimpleNamespace(
-            value=indicator.latest_value, period_end=indicator.latest_period_end
-        )
-    progress = None
-    if latest and indicator.baseline_value is not None and indicator.target_value is not None:
-        span = indicator.target_value - indicator.baseline_value
-        if span:
-            progress = round(100 * (latest.value - indicator.baseline_value) / span)
-            progress = max(0, min(progress, 100))
-    return {"latest": latest, "progress": progress}
+    far it has gone from the baseline to the target (%), as the members' pages say it."""
+    latest = latest_value(indicator)
+    value = latest.value if latest is not None else None
+    return {
+        "latest": latest,
+        "progress": progress_towards_target(
+            indicator.baseline_value, indicator.target_value, value
+        ),
+    }
 
 
 def agreement_in_force(alliance: Alliance) -> AgreementVersion | None:
