@@ -171,8 +171,10 @@ class MyCommitmentsFilterForm(forms.Form):
         theirs = Membership.objects.filter(
             alliance_id=OuterRef("pk"), actor__representatives=user.pk
         )
-        self.fields["alliance"].queryset = Alliance.objects.filter(Exists(theirs)).order_by(
-            "name", "pk"
+        # Only what an option shows (its name): the field checks a choice with the same
+        # query, and builds each option from these rows.
+        self.fields["alliance"].queryset = (
+            Alliance.objects.filter(Exists(theirs)).only("pk", "name").order_by("name", "pk")
         )
 
 
