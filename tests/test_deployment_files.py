@@ -1,6 +1,10 @@
 """The docker compose stack stays consistent with what the settings read."""
 
+import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -114,3 +118,49 @@ def test_the_master_compiles_every_project_template_before_forking():
     assert "fases/alliance_detail.html" in template_names()
     # Kept by the cached loader: a forked worker finds them compiled.
     assert {"fases/alliance_detail.html", "base.html"} <= set(loader.get_template_cache)
+
+
+# Run in a process of its own (a test's process has imported everything long before): the
+# master's warm-up, then what a worker forked from it does first. The database named does
+# not exist, so the warm-up and these requests must not touch one.
+FIRST_REQUESTS = """
+import json, sys
+import django
+django.setup()
+from django.core.cache import caches
+from django.core.wsgi import get_wsgi_application
+from django.test import Client
+from config.warmup import warm_up
+get_wsgi_application()
+warm_up()
+loaded = set(sys.modules)
+client = Client()
+statuses = [client.get(url).status_code for url in ("/livez", "/cuenta/login/")]
+caches["default"].get("warm-up-check")
+print(json.dumps({"statuses": statuses, "imported": sorted(set(sys.modules) - loaded)}))
+"""
+
+
+def test_a_worker_forked_after_the_warm_up_imports_nothing_on_its_first_requests():
+    """A recycled worker imported the Redis client (61 modules, a third of a second) and the
+    messages' and sessions' modules in the middle of the requests ``make bench`` measured:
+    the master now loads them before forking, without connecting to anything."""
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_ENV": "development",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/no_such_database",
+        "CACHE_URL": "redis://127.0.0.1:6379/14",
+        "LOG_LEVEL": "ERROR",
+    }
+    finished = subprocess.run(
+        [sys.executable, "-c", FIRST_REQUESTS],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    outcome = json.loads(finished.stdout.strip().splitlines()[-1])
+    assert outcome == {"statuses": [200, 200], "imported": []}
