@@ -185,16 +185,26 @@ def _late_where(
 
 
 def late_indicator_ids(alliance_ids, today: datetime.date) -> list[int]:
-    """The late indicators of a few alliances (a person's, one page's), in one statement:
-    each indicator joined with the period its frequency owes (a row of every frequency's
-    last ended period, as ``late_sql`` binds one), under ``late_sql``'s condition.
-    ``late_q`` says the same for the ORM, but building its expression (two subqueries per
-    frequency through the alliance) costs about 10 ms of Python on every page that asks;
-    this costs none, and one join (not one branch of the statement a frequency, joined with
-    ``UNION ALL``) is quick to plan: about 0.5 ms, not 1.5."""
+    """The late indicators of a few alliances (a person's, one page's), in one statement
+    (``late_indicators_sql``)."""
     alliance_ids = list(alliance_ids)
     if not alliance_ids:
         return []
+    sql, params = late_indicators_sql(alliance_ids, today)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def late_indicators_sql(alliance_ids: list[int], today: datetime.date) -> tuple[str, list]:
+    """A statement selecting the ids of the late indicators of a few (at least one)
+    alliances, and its parameters (positional, so that it also serves as ``RawSQL`` in an
+    ORM query's ``pk__in``): each indicator joined with the period its frequency owes (a row
+    of every frequency's last ended period, as ``late_sql`` binds one), under ``late_sql``'s
+    condition. ``late_q`` says the same for the ORM, but building its expression (two
+    subqueries per frequency through the alliance) costs about 10 ms of Python on every
+    page that asks; this costs none, and one join (not one branch of the statement a
+    frequency, joined with ``UNION ALL``) is quick to plan: about 0.5 ms, not 1.5."""
     params: dict = {}
     scope = placeholders("scope", alliance_ids, params)
     rows = []
@@ -223,9 +233,19 @@ def late_indicator_ids(alliance_ids, today: datetime.date) -> list[int]:
         f"ON p.frequency = i.frequency "
         f"WHERE o.alliance_id IN ({scope}) AND {late}"
     )  # nosec B608 - identifiers only (db_table, fixed aliases); values bound
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+    return _positional(sql, params)
+
+
+def _positional(sql: str, named: dict) -> tuple[str, list]:
+    """``sql`` with its named parameters (``%(name)s``) made positional (``%s``, as the
+    ORM's ``RawSQL`` takes them), and their values in order."""
+    params = []
+
+    def positional(match):
+        params.append(named[match.group(1)])
+        return "%s"
+
+    return re.sub(r"%\((\w+)\)s", positional, sql), params
 
 
 def late_condition(today: datetime.date, *, indicator: str = "i", alliance: str = "a"):
@@ -235,12 +255,9 @@ def late_condition(today: datetime.date, *, indicator: str = "i", alliance: str 
     parts, params = [], []
     for frequency in Frequency.values:
         sql, named, _period = late_sql(frequency, today, indicator=indicator, alliance=alliance)
-
-        def positional(match, named=named):
-            params.append(named[match.group(1)])
-            return "%s"
-
-        parts.append("(" + re.sub(r"%\((\w+)\)s", positional, sql) + ")")
+        sql, values = _positional(sql, named)
+        parts.append(f"({sql})")
+        params.extend(values)
     return " OR ".join(parts), params
 
 
