@@ -309,3 +309,48 @@ def test_the_engines_are_compared_on_the_same_html_and_the_command_prints_both()
     call_command("bench_templates", rows=4, renders=2, stdout=out)
     assert "4 rows of Mis compromisos" in out.getvalue()
     assert "same HTML: True" in out.getvalue()
+
+
+def test_the_bench_sends_every_request_on_a_connection_of_its_own(monkeypatch):
+    """As the proxy in front reaches gunicorn (deploy/nginx.conf keeps no connection to a
+    replica): kept alive, wrk's connections stayed with the worker that accepted them, and
+    how they fell between the two workers decided a page's figures (tools/bench/http.py)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from tools.bench import http as bench_http
+
+    seen = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # would keep the connection open if asked to
+
+        def do_GET(self):
+            seen.append((self.client_address[1], self.headers.get("Connection")))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        session = bench_http.Session(f"http://127.0.0.1:{server.server_port}", {"a": "b"})
+        assert session.get("/one")[0] == session.get("/two")[0] == 200
+    finally:
+        server.shutdown()
+        server.server_close()
+    (first_port, first_header), (second_port, second_header) = seen
+    assert first_header == second_header == "close"
+    assert first_port != second_port  # a new connection each time
+
+    ran = []
+    finished = subprocess.CompletedProcess([], 0, stdout=json.dumps({"requests": 1}) + "\n")
+    monkeypatch.setattr(
+        bench_http.subprocess, "run", lambda command, **kw: ran.append(command) or finished
+    )
+    bench_http.wrk("http://x/", "sessionid=1", Path("report.lua"), seconds=1, connections=8)
+    assert "Connection: close" in ran[0]

@@ -1,6 +1,15 @@
 """The server the bench measures and the clients that measure it: gunicorn with production
-settings on 127.0.0.1, signing in through the login form, wrk for the pages, and keep-alive
-sessions (``http.client``) for the writes and the mixed run."""
+settings on 127.0.0.1, signing in through the login form, wrk for the pages, and sessions
+(``http.client``) for the writes and the mixed run.
+
+Every request reaches gunicorn on a connection of its own (``Connection: close``), as the
+proxy in front sends them (``deploy/nginx.conf``: nginx keeps no connection to a replica
+without an ``upstream`` block's ``keepalive``), so the kernel hands each one to whichever
+worker is free. Kept alive, a connection stays with the worker that accepted it, and wrk's
+eight connections were split between the two workers by chance, once per run: 4 and 4, 2
+and 6, 3 and 5, or all 8 on one worker while the other idled (the alliance page at 30
+requests/s instead of 60, its median 271 ms instead of 132; six runs of the same page on
+2026-11-30). A page's figures then said how its connections fell, not what it costs."""
 
 import contextlib
 import http.client
@@ -21,6 +30,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import CommandError
+
+# Sent with every request (wrk's and the sessions'): see above.
+CLOSE = "Connection: close"
 
 GUNICORN_WORKERS = 2
 SETTINGS_MODULE = "tools.bench_settings"
@@ -199,6 +211,7 @@ def wrk(url: str, cookie: str, script: Path, *, seconds: float, connections: int
             *("--duration", f"{seconds:g}s"),
             *("--timeout", "10s"),
             *("--header", f"Cookie: {cookie}"),
+            *("--header", CLOSE),
             *("--script", str(script)),
             url,
         ],
@@ -210,9 +223,9 @@ def wrk(url: str, cookie: str, script: Path, *, seconds: float, connections: int
 
 
 class Session:
-    """One person's keep-alive connection with their cookies, as a browser keeps one: a
-    form is posted with the CSRF token of the session's cookie and the page as Referer, and
-    its redirect is followed on the same connection."""
+    """One person with their cookies, as a browser behind the proxy: each request on a
+    connection of its own (see above); a form is posted with the CSRF token of the
+    session's cookie and the page as Referer, and its redirect is followed."""
 
     def __init__(self, base: str, cookies: dict[str, str]):
         parts = urllib.parse.urlsplit(base)
@@ -223,20 +236,15 @@ class Session:
 
     def request(self, method: str, path: str, body: str | None = None, headers=None):
         """(status, headers as a dict with lower-case names, body)."""
-        headers = {"Cookie": cookie_header(self.cookies), **(headers or {})}
-        for attempt in (1, 2):
-            if self.connection is None:
-                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
-            try:
-                self.connection.request(method, path, body=body, headers=headers)
-                response = self.connection.getresponse()
-                content = response.read()
-                break
-            except (OSError, http.client.HTTPException):
-                # The server closed a kept-alive connection (gunicorn's keepalive): once more.
-                self.close()
-                if attempt == 2:
-                    raise
+        name, _, value = CLOSE.partition(": ")
+        headers = {"Cookie": cookie_header(self.cookies), name: value, **(headers or {})}
+        self.connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        try:
+            self.connection.request(method, path, body=body, headers=headers)
+            response = self.connection.getresponse()
+            content = response.read()
+        finally:
+            self.close()
         for name, value in response.getheaders():
             if name.lower() == "set-cookie":
                 key, _, rest = value.partition("=")

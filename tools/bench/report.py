@@ -224,7 +224,8 @@ def pages_section(results: Results) -> list[str]:
         f"gunicorn with 2 workers of one thread (production settings, whitenoise, "
         f"persistent connections; `tools/bench_settings.py`: the project's settings, the API "
         f"peer's URLs and API throttle rates no load reaches) on 127.0.0.1; wrk with "
-        f"{o['connections']} connections, {o['rounds']} rounds over every page of "
+        f"{o['connections']} connections, each request on a new one as the proxy sends them "
+        f"(`tools/bench/http.py` says why), {o['rounds']} rounds over every page of "
         f"{o['seconds']} s each (after a {o['warmup']} s warm-up); between pages the bench "
         f"waits until `/livez` answers at once (the previous page's queued requests have "
         f"finished), then {o['settle']} s more; each figure is the median of the rounds'. "
@@ -300,12 +301,13 @@ def writes_section(results: Results) -> list[str]:
         "",
         "## Writes",
         "",
-        f"Each write {o['writes']} times by {o['write_clients']} clients at once, each a "
-        "keep-alive connection signed in as a coordinator who also represents the members "
-        "(CSRF token and Referer as a browser sends them); the latency is the POST and the GET "
-        "of the page it redirects to, on a server with the page cache off. The writes go to "
-        "small alliances of their own (five members, an indicator, an agreement, a meeting); "
-        "a change of phase and a signature can each be made once, so those alliances are put "
+        f"Each write {o['writes']} times by {o['write_clients']} clients at once, each signed "
+        "in as a coordinator who also represents the members, each request on a connection "
+        "of its own (CSRF token and Referer as a browser sends them); the latency is the "
+        "POST and the GET of the page it redirects to, on a server with the page cache off. "
+        "The writes go to small alliances of their own (five members, an indicator, an "
+        "agreement, a meeting); a change of phase and a signature can each be made once, so "
+        "those alliances are put "
         "back in Implementación, their agreement unsigned, between batches.",
         "",
         "| Write | Acknowledged | Median ms | p95 ms | p99 ms | Failed | Median ÷ bare |",
@@ -334,11 +336,12 @@ def mixed_section(results: Results) -> list[str]:
         "## Mixed run",
         "",
         f"{mixed['people']} simulated people ({roles}) for {mixed['seconds']:g} s on a "
-        "server with the page cache on, each on a keep-alive connection, choosing what to do "
-        "with `load_test`'s weights (pages, the progress and value forms and their writes) "
-        "and pausing up to 0.3 s between actions, on the busiest alliances that take reports: "
-        "each write renews what the others had cached. Each person first visits, once and not "
-        "counted, every page the page cache keeps (each server starts with an empty cache). "
+        "server with the page cache on, each request on a connection of its own, choosing "
+        "what to do with `load_test`'s weights (pages, the progress and value forms and "
+        "their writes) and pausing up to 0.3 s between actions, on the busiest alliances "
+        "that take reports: each write renews what the others had cached. Each person first "
+        "visits, once and not counted, every page the page cache keeps (each server starts "
+        "with an empty cache). "
         "**Page cache hit rate: "
         f"{100 * mixed['hit_rate']:.0f} %** ({mixed['hits']:,} hits, {mixed['misses']:,} "
         "misses, from the `X-Page-Cache` header of the pages that have a page cache). The "
