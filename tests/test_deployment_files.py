@@ -160,7 +160,7 @@ def test_a_worker_forked_after_the_warm_up_imports_nothing_on_its_first_requests
         capture_output=True,
         text=True,
         timeout=120,
-        check=True,
     )
+    assert finished.returncode == 0, finished.stderr[-3000:]
     outcome = json.loads(finished.stdout.strip().splitlines()[-1])
     assert outcome == {"statuses": [200, 200], "imported": []}
