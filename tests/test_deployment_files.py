@@ -3,11 +3,11 @@
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import yaml
+
+from tests.processes import run_python
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_SOURCE = (ROOT / "config" / "settings.py").read_text()
@@ -153,14 +153,7 @@ def test_a_worker_forked_after_the_warm_up_imports_nothing_on_its_first_requests
         "CACHE_URL": "redis://127.0.0.1:6379/14",
         "LOG_LEVEL": "ERROR",
     }
-    finished = subprocess.run(
-        [sys.executable, "-c", FIRST_REQUESTS],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    finished = run_python(["-c", FIRST_REQUESTS], environment)
     assert finished.returncode == 0, finished.stderr[-3000:]
     outcome = json.loads(finished.stdout.strip().splitlines()[-1])
     assert outcome == {"statuses": [200, 200], "imported": []}

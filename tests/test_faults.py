@@ -41,6 +41,7 @@ from tests.factories import (
     ready_for_implementation,
     sign_agreement_for_every_member,
 )
+from tests.processes import run_python
 from tests.support import forget_broker_connections, require_service, worker_on_redis
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,9 +195,7 @@ def test_with_redis_down_pages_and_changes_work_and_reminders_go_out_once_it_is_
 
     with broker(own_redis.url):  # never started: nothing listens on its port
         assert client.get(reverse("fases:dashboard")).status_code == 200
-        assert (
-            client.get(reverse("fases:alliance_detail", args=[alliance.pk])).status_code == 200
-        )
+        assert client.get(reverse("fases:alliance_detail", args=[alliance.pk])).status_code == 200
         moved = client.post(
             reverse("fases:change_phase", args=[alliance.pk, "start_implementation"])
         )
@@ -412,14 +411,11 @@ def test_after_postgresql_restarts_the_next_request_succeeds_without_manual_acti
         "CELERY_BROKER_URL": "",
         "REDIS_URL": "",
     }
-    manage = [sys.executable, "manage.py"]
     for command in (
         ["migrate", "--noinput"],
         ["createsuperuser", "--noinput", "--username", "reinicio", "--email", "r@example.pe"],
     ):
-        result = subprocess.run(
-            manage + command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-        )
+        result = run_python(["manage.py", *command], env)
         assert result.returncode == 0, result.stderr[-2000:]
 
     port = free_port()
@@ -452,11 +448,11 @@ def test_after_postgresql_restarts_the_next_request_succeeds_without_manual_acti
         log_text = (Path(tempfile.gettempdir()) / f"alianzas-gunicorn-{port}.log").read_text()
         assert "OperationalError" in log_text, log_text[-2000:]
         assert "refused" in log_text.lower(), log_text[-2000:]
-        configured = subprocess.run(
-            [*manage, "shell", "--no-imports", "-c",
+        configured = run_python(
+            ["manage.py", "shell", "--no-imports", "-c",
              "from django.db import connection; "
              "print(connection.settings_dict['OPTIONS'].get('connect_timeout'))"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+            env, timeout=60,
         )  # fmt: skip
         assert configured.stdout.strip() == "5", configured.stderr[-2000:]
         own_postgres.pg_ctl("start")
@@ -564,12 +560,11 @@ def test_a_worker_killed_mid_send_neither_drops_nor_duplicates_an_email(own_redi
 
 def session_engine_with_a_shared_cache(cache_url: str) -> str:
     """The session engine config/settings.py chooses when a shared cache is configured."""
-    result = subprocess.run(
-        [sys.executable, "-c",
-         "from django.conf import settings; print(settings.SESSION_ENGINE)"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "CACHE_URL": cache_url},
-    )  # fmt: skip
+    result = run_python(
+        ["-c", "from django.conf import settings; print(settings.SESSION_ENGINE)"],
+        {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "CACHE_URL": cache_url},
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout.strip()
 

@@ -12,7 +12,6 @@ import json
 import os
 import runpy
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -30,6 +29,7 @@ from tests.factories import (
     MembershipFactory,
     UserFactory,
 )
+from tests.processes import bare_environment, run_python
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,14 +97,7 @@ def test_notices_recorded_by_the_sweep_on_the_worker_show_in_the_web_servers_hea
     CommitmentFactory(alliance=alliance, actor=actor, due_date=today + datetime.timedelta(days=3))
     assert unread_in_the_header(person) == 0  # now cached by the web server
 
-    worker = subprocess.run(
-        [sys.executable, "-c", SWEEP_ON_THE_WORKER],
-        cwd=ROOT,
-        env=make_run,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    worker = run_python(["-c", SWEEP_ON_THE_WORKER], make_run)
 
     assert worker.returncode == 0, worker.stderr[-3000:]
     unread = Reminder.objects.filter(recipient=person, read_at__isnull=True).count()
@@ -158,20 +151,8 @@ def test_the_check_accepts_a_shared_cache_or_a_single_writer(settings, configura
 
 
 def run_manage(args, environment, tmp_path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(tmp_path),
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "ALIANZAS_VAR_DIR": str(tmp_path),
-            **environment,
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    env = {**bare_environment(tmp_path), "ALIANZAS_VAR_DIR": str(tmp_path), **environment}
+    return run_python(["manage.py", *args], env)
 
 
 def test_make_runs_processes_share_a_cache_in_files_and_pass_the_check(tmp_path):

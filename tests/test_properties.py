@@ -19,11 +19,8 @@ import datetime
 import inspect
 import os
 import pkgutil
-import subprocess
-import sys
 from collections import Counter
 from importlib import import_module
-from pathlib import Path
 
 import pytest
 from django import forms
@@ -53,6 +50,7 @@ from tests.factories import (
     sign_agreement_for_every_member,
 )
 from tests.governance_world import property_objects
+from tests.processes import run_python
 from tests.support import IN_CI
 
 pytestmark = pytest.mark.django_db
@@ -753,15 +751,13 @@ def test_out_of_range_ids_and_dates_are_refused_on_their_field(client, world, fo
 def test_the_properties_hold_on_sqlite_too(tmp_path):
     """SQLite (``make run``) answers an id out of range with OverflowError where PostgreSQL
     answers DataError: the same properties, run there in a process of its own."""
-    root = Path(__file__).resolve().parent.parent
     environment = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'properties.sqlite3'}",
         "PROPERTY_EXAMPLES": "15",
     }
-    outcome = subprocess.run(
+    outcome = run_python(
         [
-            sys.executable,
             "-m",
             "pytest",
             "-p",
@@ -771,10 +767,7 @@ def test_the_properties_hold_on_sqlite_too(tmp_path):
             "-k",
             "arbitrary_input or out_of_range_ids_and_dates",
         ],
-        cwd=root,
-        env=environment,
-        capture_output=True,
-        text=True,
+        environment,
         timeout=1800,
     )
     assert outcome.returncode == 0, outcome.stdout[-4000:] + outcome.stderr[-2000:]

@@ -6,8 +6,6 @@ The real path, a worker over Redis against PostgreSQL, is in ``test_reminders_wo
 
 import datetime
 import re
-import subprocess
-import sys
 from pathlib import Path
 from smtplib import SMTPServerDisconnected
 from zoneinfo import ZoneInfo
@@ -44,6 +42,7 @@ from tests.factories import (
     ReminderFactory,
     UserFactory,
 )
+from tests.processes import run_python
 from tools.management.commands.bench_reminders import FLOOR_RUNS
 from tools.management.commands.bench_reminders import Command as BenchReminders
 
@@ -836,14 +835,7 @@ def test_the_embedded_default_runs_the_sweep_on_sqlite(tmp_path):
     }
 
     def manage(*args):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
+        result = run_python(["manage.py", *args], env, timeout=180)
         assert result.returncode == 0, result.stderr
         return result.stdout
 
@@ -873,9 +865,7 @@ def test_make_run_uses_a_broker_in_files_and_beat_sweeps_every_five_minutes(tmp_
         "s.CELERY_BEAT_SCHEDULE['sweep-reminders']['schedule'],"
         "s.CELERY_BEAT_SCHEDULE['sweep-reminders']['task'] in app.tasks)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", show], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+    result = run_python(["-c", show], env)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", str(tmp_path / "celery" / "queue"), "300", "True"]

@@ -3,9 +3,6 @@ by member name; the same on PostgreSQL (unaccent, trigram indexes) and on SQLite
 embedded default); a bounded number of queries. And regions sorted as Spanish readers expect."""
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -22,6 +19,7 @@ from tests.factories import (
     MembershipFactory,
     UserFactory,
 )
+from tests.processes import run_python
 
 pytestmark = pytest.mark.django_db
 
@@ -164,15 +162,13 @@ def test_the_searched_columns_have_trigram_indexes():
 def test_the_search_behaves_the_same_on_sqlite(tmp_path):
     """The embedded default (`make run`) is SQLite: the same tests, run there in a process of
     their own (with its own settings from DATABASE_URL)."""
-    root = Path(__file__).resolve().parent.parent
     environment = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'search.sqlite3'}",
         "CI": "",
     }
-    outcome = subprocess.run(
+    outcome = run_python(
         [
-            sys.executable,
             "-m",
             "pytest",
             "-p",
@@ -182,10 +178,7 @@ def test_the_search_behaves_the_same_on_sqlite(tmp_path):
             "-k",
             "finds or never or short or regions or groups",
         ],
-        cwd=root,
-        env=environment,
-        capture_output=True,
-        text=True,
+        environment,
         timeout=900,
     )
     assert outcome.returncode == 0, outcome.stdout[-4000:] + outcome.stderr[-2000:]

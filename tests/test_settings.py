@@ -2,10 +2,11 @@
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests import processes
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOW_SETTINGS = """
@@ -26,19 +27,7 @@ print(json.dumps({
 
 
 def run_python(args, env, tmp_path):
-    base = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=ROOT,
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return processes.run_python(args, {**processes.bare_environment(tmp_path), **env})
 
 
 def test_no_environment_gives_the_embedded_default(tmp_path):

@@ -4,13 +4,14 @@ apps: installed only outside production and left out of the production image."""
 import json
 import re
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+
+from tests.processes import bare_environment, run_python
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOL_COMMANDS = {"benchmark", "load_test", "bench_reminders", "bench_templates"}
@@ -24,19 +25,9 @@ PRODUCTION = {
 
 def commands(env: dict, tmp_path) -> set[str]:
     """The command names ``manage.py help`` lists in that environment."""
-    result = subprocess.run(
-        [sys.executable, "manage.py", "help"],
-        cwd=ROOT,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(tmp_path),
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "ALIANZAS_VAR_DIR": str(tmp_path),
-            **env,
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = run_python(
+        ["manage.py", "help"],
+        {**bare_environment(tmp_path), "ALIANZAS_VAR_DIR": str(tmp_path), **env},
     )
     assert result.returncode == 0, result.stderr
     return set(re.findall(r"^ {4}(\w+)$", result.stdout, re.MULTILINE))
@@ -212,19 +203,14 @@ def test_the_bench_settings_keep_production_and_add_the_peer(tmp_path):
         "'tools' in settings.INSTALLED_APPS, "
         "settings.REST_FRAMEWORK['DEFAULT_PAGINATION_CLASS']]))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(tmp_path),
+    result = run_python(
+        ["-c", script],
+        {
+            **bare_environment(tmp_path),
             "ALIANZAS_VAR_DIR": str(tmp_path),
             **PRODUCTION,
             "DJANGO_SETTINGS_MODULE": "tools.bench_settings",
         },
-        capture_output=True,
-        text=True,
-        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     debug, urls, hsts, whitenoise, tools_app, pagination = json.loads(result.stdout)

@@ -1,13 +1,12 @@
 """The Spanish catalogue is complete, compiled, and covers every string in the code."""
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import polib
 from django.utils import translation
 
+from tests.processes import run_python
 from tests.support import require_service
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,17 +43,14 @@ def test_every_string_in_the_code_is_in_the_catalogue(tmp_path):
         else:
             shutil.copy(source, tmp_path / name)
     (tmp_path / "locale").mkdir()
-    result = subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "--locale", "es", "--no-location"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={
+    result = run_python(
+        ["manage.py", "makemessages", "--locale", "es", "--no-location"],
+        {
             "PATH": "/usr/bin:/bin",
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "ALIANZAS_VAR_DIR": str(tmp_path / "var"),
         },
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     in_code = {entry_key(e) for e in polib.pofile(str(tmp_path / PO_FILE.relative_to(ROOT)))}
