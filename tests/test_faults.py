@@ -257,6 +257,43 @@ def test_with_redis_down_pages_and_changes_work_and_reminders_go_out_once_it_is_
     assert set(Reminder.objects.values_list("email_status", flat=True)) == {"included"}
 
 
+def test_the_cache_keeps_one_client_that_reconnects_after_redis_restarts_and_forks(own_redis):
+    """config.cache builds the redis client once per pool, not once per call: the same
+    client must answer after Redis comes back and in a process forked from this one (as
+    gunicorn forks its workers)."""
+    from config.cache import TolerantRedisCache
+
+    cache = TolerantRedisCache(
+        own_redis.url.replace("/0", "/1"),
+        {"OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}},
+    )
+    own_redis.start()
+    try:
+        cache.set("kept", 1)
+        client = cache._cache.get_client()
+        assert cache.get("kept") == 1
+        assert cache._cache.get_client(write=True) is client
+
+        own_redis.stop()
+        assert cache.get("kept", "missed") == "missed"  # down: a miss, not an error
+        own_redis.start()
+        TolerantRedisCache._down_until = 0.0
+        cache.set("kept", 2)
+        assert cache.get("kept") == 2
+        assert cache._cache.get_client() is client
+
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the child reports through its exit status
+            ok = cache.get("kept") == 2 and cache._cache.get_client() is client
+            cache.set("from-the-child", 3)
+            os._exit(0 if ok else 1)
+        _, status = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert cache.get("from-the-child") == 3
+    finally:
+        TolerantRedisCache._down_until = 0.0
+
+
 # --- PostgreSQL restarted ---------------------------------------------------------------
 
 
