@@ -10,6 +10,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from alianzas import date_bounds
+from alianzas.choice_labels import ChoiceLabels
 from alianzas.generation_queries import FollowedManager
 from alianzas.history import History
 from alianzas.lifecycle import AllianceLifecycle
@@ -56,7 +57,7 @@ class Region(models.Model):
         return self.name
 
 
-class Place(models.Model):
+class Place(ChoiceLabels, models.Model):
     """A UBIGEO place: a department, a province or a district of Peru.
 
     Loaded from the vendored GeoJSON (``alianzas/data/peru-geojson``, 2016) by migration
@@ -155,7 +156,7 @@ class Sector(models.TextChoices):
 RUC_CONSTRAINT = "actor_unique_ruc"
 
 
-class Actor(models.Model):
+class Actor(ChoiceLabels, models.Model):
     """An organisation that can take part in alliances."""
 
     name = models.CharField(_("name"), max_length=200)
@@ -263,7 +264,7 @@ class Origin(models.TextChoices):
     EXTENSION = "extension", _("Extending one actor's activity")
 
 
-class Alliance(AllianceLifecycle):
+class Alliance(ChoiceLabels, AllianceLifecycle):
     """An Alianza Multiactor: several actors pursuing one sustainable-development goal.
 
     The phase, the cycle number and the transitions between phases live in
@@ -374,7 +375,7 @@ class Role(models.TextChoices):
     OBSERVER = "observer", _("Observer")
 
 
-class Membership(models.Model):
+class Membership(ChoiceLabels, models.Model):
     """An actor's participation in an alliance, with its role and its dates.
 
     Leaving sets ``left_on`` instead of deleting the row, so who took part in

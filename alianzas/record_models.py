@@ -10,11 +10,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from alianzas.choice_labels import ChoiceLabels
 from alianzas.generation_queries import FollowedManager
 from alianzas.lifecycle import Phase
 
 
-class PhaseChange(models.Model):
+class PhaseChange(ChoiceLabels, models.Model):
     """One change of an alliance's phase: the history is read from these rows, never rebuilt.
 
     ``cycle`` is the alliance's cycle after the change, so a change that starts

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
 from alianzas import access, date_bounds
+from alianzas.choice_labels import ChoiceLabels
 from alianzas.criteria import SCORE_VALIDATORS, Criterion, Score
 from alianzas.generation_queries import FollowedManager
 from alianzas.history import History
@@ -39,7 +40,7 @@ def _may_update_commitment(commitment, user) -> bool:
     return access.can_update_commitment(user, commitment)
 
 
-class Commitment(ProtectedStateMixin, models.Model):
+class Commitment(ChoiceLabels, ProtectedStateMixin, models.Model):
     """What one member actor pledged to one alliance in one cycle.
 
     Its status follows from its progress updates
