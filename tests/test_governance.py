@@ -13,7 +13,14 @@ from icalendar import Calendar
 
 from alianzas.models import Alliance, Role, Sector
 from fases import calendar_feeds, governance, minutes_pdf, risks
-from fases.models import ActionPoint, CalendarFeed, CommitteeMember, Evaluation, Meeting
+from fases.models import (
+    ActionPoint,
+    CalendarFeed,
+    CommitteeMember,
+    CommitteeRole,
+    Evaluation,
+    Meeting,
+)
 from fases.services import UnreviewedRiskError, record_evaluation
 from seguimiento.models import Reminder, ReminderRule
 from seguimiento.reminders import record_due_reminders
@@ -710,3 +717,50 @@ def test_the_alliance_page_names_the_unreviewed_high_risk_in_its_next_step(
     assert f'href="#risks-{risk.pk}"' in page
     assert f'id="risks-{risk.pk}"' in page
     assert "has not been reviewed in cycle 2" in page
+
+
+def test_owners_offered_are_the_members_representatives_the_coordinators_and_the_committee(
+    alliance, coordinator, member, member_representative, outsider_representative
+):
+    from fases.governance_forms import ActionPointForm
+
+    seated = UserFactory(username="sentada")
+    CommitteeMember.objects.create(
+        alliance=alliance, person=seated, actor=member, role=CommitteeRole.MEMBER
+    )
+    gone = UserFactory(username="se-fue")
+    former = ActorFactory(representatives=[gone])
+    MembershipFactory(alliance=alliance, actor=former, left_on=datetime.date(2026, 1, 5))
+    left_committee = UserFactory(username="dejo-el-comite")
+    CommitteeMember.objects.create(
+        alliance=alliance,
+        person=left_committee,
+        actor=member,
+        role=CommitteeRole.MEMBER,
+        left_on=datetime.date(2026, 2, 1),
+    )
+    inactive = UserFactory(username="inactiva", is_active=False)
+    member.representatives.add(inactive)
+    # Linked to many actors and alliances: offered once, as before.
+    for _ in range(3):
+        other = AllianceFactory(coordinators=[coordinator])
+        linked = ActorFactory(representatives=[coordinator, member_representative])
+        MembershipFactory(alliance=other, actor=linked)
+        MembershipFactory(alliance=alliance, actor=linked)
+    offered = list(ActionPointForm(alliance=alliance).fields["owner"].queryset)
+
+    assert sorted(person.username for person in offered) == sorted(
+        ["coordinadora", "representante-miembro", "sentada"]
+    )
+    assert outsider_representative not in offered
+
+
+def test_the_owner_is_checked_without_joining_everything_the_person_is_linked_to(
+    alliance, member_representative
+):
+    from fases.governance_forms import ActionPointForm
+
+    form = ActionPointForm(alliance=alliance)
+    sql = str(form.fields["owner"].queryset.filter(pk=member_representative.pk).query)
+    assert "DISTINCT" not in sql
+    assert sql.count(" IN (SELECT ") == 3
