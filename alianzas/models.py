@@ -277,6 +277,15 @@ class Alliance(ChoiceLabels, AllianceLifecycle):
         _("problem or opportunity"),
         help_text=_("The sustainable-development problem or opportunity the alliance addresses."),
     )
+    # The problem's search key (alianzas.search_key), kept by the database beside it: the
+    # search's trigram index finds candidates by it, and checking each candidate reads it
+    # instead of computing the key of a long text again (docs/performance.md).
+    problem_key = models.GeneratedField(
+        expression=SearchKey("problem"),
+        output_field=models.TextField(),
+        db_persist=True,
+        verbose_name=_("problem's search key"),
+    )
     origin = models.CharField(
         _("origin"),
         max_length=20,
@@ -317,7 +326,7 @@ class Alliance(ChoiceLabels, AllianceLifecycle):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Who changed what and when, coordinators included since they decide who may manage it.
-    history = History(m2m_fields=[coordinators])
+    history = History(m2m_fields=[coordinators], excluded_fields=["problem_key"])
     objects = FollowedManager()
 
     class Meta:

@@ -60,14 +60,13 @@ CREATE OR REPLACE FUNCTION search_key(text) RETURNS text
 DROP_FUNCTION = "DROP FUNCTION IF EXISTS search_key(text)"
 
 
-def trigram_index_sql(table: str, column: str) -> tuple[str, str]:
+def trigram_index_sql(table: str, column: str, *, stored: bool = False) -> tuple[str, str]:
     """(create, drop) of a GIN trigram index on ``search_key(column)``: serves
-    ``search_key(column) LIKE '%…%'`` for any part of a word."""
+    ``search_key(column) LIKE '%…%'`` for any part of a word. ``stored``: ``column``
+    already holds a key (``Alliance.problem_key``), indexed as it is."""
     name = f"{table}_{column}_search_trgm"[:63]
-    create = (
-        f"CREATE INDEX IF NOT EXISTS {name} ON {table} "
-        f"USING gin ({FUNCTION}({column}) gin_trgm_ops)"
-    )
+    indexed = column if stored else f"{FUNCTION}({column})"
+    create = f"CREATE INDEX IF NOT EXISTS {name} ON {table} USING gin ({indexed} gin_trgm_ops)"
     return create, f"DROP INDEX IF EXISTS {name}"
 
 

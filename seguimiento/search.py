@@ -12,7 +12,8 @@ pages are. One query per kind.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import F, Q, QuerySet
 
 from alianzas import access
 from alianzas.models import Actor, Alliance, Membership
@@ -46,8 +47,20 @@ def matches(*fields: str, key: str) -> Q:
     return condition
 
 
+def key_of(model, name: str):
+    """The search key of ``model``'s field ``name``: the column that keeps it where the model
+    has one (``Alliance.problem_key``), otherwise ``search_key`` computed."""
+    try:
+        model._meta.get_field(f"{name}_key")
+    except FieldDoesNotExist:
+        return SearchKey(name)
+    return F(f"{name}_key")
+
+
 def keyed(queryset: QuerySet, *fields: str) -> QuerySet:
-    return queryset.alias(**{f"_k_{name.replace('__', '_')}": SearchKey(name) for name in fields})
+    return queryset.alias(
+        **{f"_k_{name.replace('__', '_')}": key_of(queryset.model, name) for name in fields}
+    )
 
 
 def any_match(queryset: QuerySet, *fields: str, key: str, ruc: str = "") -> QuerySet:

@@ -8,10 +8,10 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from alianzas.models import Region
+from alianzas.models import Alliance, Region
 from alianzas.search_key import search_key
 from alianzas.validators import ruc_check_digit
-from seguimiento.search import search
+from seguimiento.search import keyed, matches, search
 from tests.factories import (
     ActorFactory,
     AllianceFactory,
@@ -156,6 +156,33 @@ def test_the_searched_columns_have_trigram_indexes():
     for column in ("alianzas_alliance", "alianzas_actor", "seguimiento_commitment"):
         assert column in definitions
     assert definitions.count("gin_trgm_ops") >= 6
+
+
+def test_search_finds_a_problem_by_its_stored_key_after_each_change(coordinator):
+    """The problem's key is kept by the database (``Alliance.problem_key``): it follows every
+    change of the text, on PostgreSQL and on SQLite."""
+    alliance = AllianceFactory(problem="Poco acceso a crédito", coordinators=[coordinator])
+    assert [a.pk for a in search(coordinator, "CREDITO").alliances] == [alliance.pk]
+
+    alliance.problem = "Agua segura en Ñuñoa"
+    alliance.save()
+    assert Alliance.objects.get(pk=alliance.pk).problem_key == "agua segura en nunoa"
+    assert search(coordinator, "credito").alliances == []
+    assert [a.pk for a in search(coordinator, "nunoa").alliances] == [alliance.pk]
+
+
+@pytest.mark.postgres
+def test_the_problem_is_matched_on_its_stored_key_with_its_own_index():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'alianzas_alliance'"
+        )
+        indexes = dict(cursor.fetchall())
+    assert "(problem_key gin_trgm_ops)" in indexes["alianzas_alliance_problem_key_search_trgm"]
+    assert "alianzas_alliance_problem_search_trgm" not in indexes
+    sql = str(keyed(Alliance.objects.all(), "problem").filter(matches("problem", key="x")).query)
+    assert "problem_key" in sql
+    assert "search_key" not in sql
 
 
 @pytest.mark.skipif(connection.vendor == "sqlite", reason="this is the run that starts the other")

@@ -18,7 +18,9 @@ from seguimiento.models import Measurement
 class PeerAllianceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Alliance
-        fields = "__all__"
+        # Every field a person entered: the problem's search key is the database's copy of
+        # the problem (docs/performance.md), not part of what is compared.
+        exclude = ["problem_key"]
 
 
 class PeerMeasurementSerializer(serializers.ModelSerializer):
