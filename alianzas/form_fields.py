@@ -44,7 +44,24 @@ def _fits(value, bounds: tuple[int, int]) -> bool:
     return bounds[0] <= number <= bounds[1]
 
 
+class OneQueryChoices(ModelChoiceIterator):
+    """The options of a model choice, read with one query.
+
+    Django's iterator reads them with ``QuerySet.iterator()``, which on PostgreSQL is a
+    server-side cursor: DECLARE, FETCH and CLOSE, three round trips for a list of an
+    alliance's members or of a person's alliances (docs/performance.md). The options are
+    all rendered anyway, so they are read as a plain query, never kept on the field."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
 class ModelChoiceField(forms.ModelChoiceField):
+    iterator = OneQueryChoices
+
     def to_python(self, value):
         if value not in self.empty_values and not isinstance(value, self.queryset.model):
             bounds = _id_range(self.queryset, self.to_field_name)
@@ -130,6 +147,8 @@ def forget_reference_choices(**_signal) -> None:
 
 
 class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    iterator = OneQueryChoices
+
     def _check_values(self, value):
         bounds = _id_range(self.queryset, self.to_field_name)
         if bounds is not None:
