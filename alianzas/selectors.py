@@ -6,6 +6,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 
 from alianzas import places
+from alianzas.compiled import compiled
 from alianzas.models import Actor, Alliance, Membership
 
 # Beyond this many alliances a person's scope is a national portfolio (see
@@ -68,3 +69,14 @@ def actor_list(filters: dict) -> QuerySet[Actor]:
         actors = actors.filter(region=region)
     current = Membership.objects.filter(left_on__isnull=True)
     return actors.annotate(alliance_count=count_of(current, "actor")).order_by("name", "pk")
+
+
+@compiled
+def memberships_of(alliance_id: int):
+    """Every membership of the alliance with its actor, current ones last (the members'
+    table, the agreement panel, the lead actor and the checklist all read this list)."""
+    return (
+        Membership.objects.filter(alliance_id=alliance_id)
+        .select_related("actor")
+        .order_by("left_on", "joined_on", "pk")
+    )

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alianzas import access
+from alianzas.compiled import compiled
 from alianzas.models import Actor, Alliance, Membership
 from alianzas.refusals import NotPermitted, Refused
 from fases.models import (
@@ -301,12 +302,18 @@ def alliance_summary(alliance: Alliance) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(_SUMMARY_COUNTS, [alliance.pk, alliance.pk, Risk.Status.OPEN])
         meetings, open_risks = cursor.fetchone()
-    points = list(
-        ActionPoint.objects.filter(alliance=alliance, status=ActionPoint.Status.OPEN)
+    points = _open_action_points(alliance.pk)
+    return {"action_points": points, "meetings": meetings, "open_risks": open_risks}
+
+
+@compiled
+def _open_action_points(alliance_id: int):
+    """The first ten open action points of the alliance, with their owners."""
+    return (
+        ActionPoint.objects.filter(alliance_id=alliance_id, status=ActionPoint.Status.OPEN)
         .select_related("owner_actor", "owner")
         .order_by("due_date", "pk")[:10]
     )
-    return {"action_points": points, "meetings": meetings, "open_risks": open_risks}
 
 
 def committee_actor_of(alliance: Alliance, person) -> Actor | None:

@@ -80,9 +80,7 @@ def alliance_detail(request, pk):
     # With whether each indicator has a value this cycle: the checklist reads these rows.
     objectives = later(monitoring_selectors.objectives_with_indicators, alliance, measured=True)
     memberships = later(
-        lambda: list(
-            alliance.memberships.select_related("actor").order_by("left_on", "joined_on", "pk")
-        )
+        lambda: alliance_selectors.memberships_of(alliance.pk, known={"alliance": alliance})
     )
     # Read with the navigation's facts (one query for both, cached with them): the page
     # only offers links with them; each form checks the person's actors itself.
@@ -96,9 +94,7 @@ def alliance_detail(request, pk):
             may_act=lambda actor_id: access.may_update_among(user, alliance, actor_id, represented),
         )
     )
-    history = later(
-        lambda: list(alliance.phase_changes.select_related("user").order_by("-created_at", "-pk"))
-    )
+    history = later(lambda: selectors.phase_changes_of(alliance.pk, known={"alliance": alliance}))
     context = {
         "nav": "alliances",
         "alliance": alliance,

@@ -5,8 +5,9 @@ import functools
 from django.utils.translation import get_language
 
 from alianzas import generations
+from alianzas.compiled import compiled
 from alianzas.lifecycle import Phase
-from alianzas.models import Alliance
+from alianzas.models import Alliance, PhaseChange
 from fases import requirements, risks
 from fases.services import UNREVIEWED_RISKS, next_step
 from seguimiento.selectors import ATTENTION_SIZE
@@ -48,3 +49,13 @@ def cached_next_step(alliance: Alliance, sources: dict | None = None):
             return next_step(alliance)
 
     return generations.alliance_value(alliance.pk, f"next-step:{get_language()}", read)
+
+
+@compiled
+def phase_changes_of(alliance_id: int):
+    """The alliance's changes of phase with who made each, the latest first."""
+    return (
+        PhaseChange.objects.filter(alliance_id=alliance_id)
+        .select_related("user")
+        .order_by("-created_at", "-pk")
+    )

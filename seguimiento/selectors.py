@@ -13,7 +13,6 @@ from django.db.models import (
     F,
     Max,
     OuterRef,
-    Prefetch,
     QuerySet,
     Subquery,
     Window,
@@ -22,8 +21,9 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from alianzas.compiled import compiled
 from alianzas.lifecycle import Phase
-from alianzas.models import Actor, Alliance, Indicator, Membership, Role
+from alianzas.models import Actor, Alliance, Indicator, Membership, Objective, Role
 from alianzas.selectors import count_of, small_scope_ids
 from seguimiento.due import late_indicators_sql, late_q
 from seguimiento.models import OPEN_STATUSES, Commitment, Measurement
@@ -266,29 +266,62 @@ class IndicatorRow:
         return progress_towards_target(i.baseline_value, i.target_value, value)
 
 
+@compiled
+def _objectives_of(alliance_id: int):
+    return Objective.objects.filter(alliance_id=alliance_id)
+
+
+@compiled
+def _indicators_of(alliance_id: int):
+    """The alliance's indicators, each with its responsible actor and its latest value, in
+    each objective by id (``Indicator``'s order)."""
+    return (
+        Indicator.objects.filter(objective__alliance_id=alliance_id)
+        .select_related("responsible_actor")
+        .annotate(**latest_value_annotations())
+        .order_by("objective_id", "pk")
+    )
+
+
+@compiled
+def _measured_indicators_of(alliance_id: int, cycle: int):
+    """``_indicators_of``, each also with whether it has a value in ``cycle``."""
+    in_cycle = Measurement.objects.filter(indicator=OuterRef("pk"), cycle=cycle)
+    return _indicators_of.build(alliance_id).annotate(measured=Exists(in_cycle))
+
+
 def objectives_with_indicators(alliance: Alliance, *, measured: bool = False) -> list[tuple]:
     """Each objective with rows of its indicators and their latest value, in two queries;
     with ``measured``, each indicator also says whether it has a value in the alliance's
-    current cycle (what the next step's checklist asks, read in the same query)."""
-    indicators = Indicator.objects.select_related("responsible_actor").annotate(
-        **latest_value_annotations()
-    )
+    current cycle (what the next step's checklist asks, read in the same query). Each
+    objective's ``alliance`` and each indicator's ``objective`` are the objects given and
+    read here, as the related managers would set them."""
+    objectives = _objectives_of(alliance.pk)
     if measured:
-        in_cycle = Measurement.objects.filter(indicator=OuterRef("pk"), cycle=alliance.cycle)
-        indicators = indicators.annotate(measured=Exists(in_cycle))
-    objectives = alliance.objectives.prefetch_related(Prefetch("indicators", queryset=indicators))
-    return [
-        (objective, [IndicatorRow(i, latest_value(i)) for i in objective.indicators.all()])
-        for objective in objectives
-    ]
+        indicators = _measured_indicators_of(alliance.pk, alliance.cycle)
+    else:
+        indicators = _indicators_of(alliance.pk)
+    rows = {objective.pk: [] for objective in objectives}
+    by_pk = {objective.pk: objective for objective in objectives}
+    for indicator in indicators:
+        Indicator.objective.field.set_cached_value(indicator, by_pk[indicator.objective_id])
+        rows[indicator.objective_id].append(IndicatorRow(indicator, latest_value(indicator)))
+    for objective in objectives:
+        Objective.alliance.field.set_cached_value(objective, alliance)
+    return [(objective, rows[objective.pk]) for objective in objectives]
 
 
-def commitments_by_actor(alliance: Alliance, cycle: int) -> list[tuple[Actor, list]]:
-    commitments = (
-        alliance.commitments.filter(cycle=cycle)
+@compiled
+def _commitments_of(alliance_id: int, cycle: int):
+    return (
+        Commitment.objects.filter(alliance_id=alliance_id, cycle=cycle)
         .select_related("actor")
         .order_by("actor__name", "due_date", "pk")
     )
+
+
+def commitments_by_actor(alliance: Alliance, cycle: int) -> list[tuple[Actor, list]]:
+    commitments = _commitments_of(alliance.pk, cycle, known={"alliance": alliance})
     grouped: dict[int, tuple[Actor, list]] = {}
     for commitment in commitments:
         grouped.setdefault(commitment.actor_id, (commitment.actor, []))[1].append(commitment)

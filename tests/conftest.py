@@ -125,6 +125,15 @@ def _fast_password_hashing():
     get_hashers.cache_clear()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _check_compiled_queries():
+    # Every call of a compiled query (alianzas.compiled) is also built and compiled the
+    # ordinary way, and must give the same statement: the suite checks each on every call.
+    from django.conf import settings
+
+    settings.COMPILED_QUERIES_CHECK = True
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Every test starts with nothing cached (the cache outlives a test's rolled-back rows)."""

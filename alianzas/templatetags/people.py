@@ -6,6 +6,7 @@ from collections import defaultdict
 from django import template
 
 from alianzas import access
+from alianzas.compiled import compiled
 from alianzas.models import Actor, Invitation
 
 register = template.Library()
@@ -17,29 +18,16 @@ HISTORY_SHOWN = 20
 def people_panel(alliance, user, memberships=None):
     """``memberships``: the alliance's, if the page has read them (current ones among them)."""
     can_manage = access.can_manage_alliance(user, alliance)
-    through = Actor.representatives.through
     if memberships is None:
-        members = through.objects.filter(
-            actor__memberships__alliance=alliance, actor__memberships__left_on__isnull=True
-        ).distinct()
-    else:
-        members = through.objects.filter(
-            actor_id__in={m.actor_id for m in memberships if m.is_active}
-        )
-    links = members.select_related("user", "actor").order_by(
-        "actor__name", "user__first_name", "user__username"
-    )
+        memberships = alliance.memberships.all()
+    current = sorted({m.actor_id for m in memberships if m.is_active})
     by_actor = defaultdict(list)
-    for row in links:
+    for row in _representatives_of(current) if current else []:
         by_actor[row.actor].append(row.user)
     coordinators = list(alliance.coordinators.all())
     pending = []
     if can_manage:
-        pending = list(
-            alliance.invitations.filter(status=Invitation.Status.PENDING)
-            .select_related("actor", "invited_by")
-            .order_by("-sent_at", "-pk")
-        )
+        pending = _pending_invitations(alliance.pk, known={"alliance": alliance})
     return {
         "alliance": alliance,
         "user": user,
@@ -49,6 +37,25 @@ def people_panel(alliance, user, memberships=None):
         "representatives": sorted(by_actor.items(), key=lambda item: item[0].name),
         "pending": pending,
     }
+
+
+@compiled
+def _representatives_of(actor_ids: list):
+    """Who represents each of the actors, with the person and the actor."""
+    return (
+        Actor.representatives.through.objects.filter(actor_id__in=actor_ids)
+        .select_related("user", "actor")
+        .order_by("actor__name", "user__first_name", "user__username")
+    )
+
+
+@compiled
+def _pending_invitations(alliance_id: int):
+    return (
+        Invitation.objects.filter(alliance_id=alliance_id, status=Invitation.Status.PENDING)
+        .select_related("actor", "invited_by")
+        .order_by("-sent_at", "-pk")
+    )
 
 
 @register.inclusion_tag("alianzas/people/history.html")

@@ -1,0 +1,194 @@
+"""Querysets whose SQL is compiled once per process: the ORM's counterpart of
+``alianzas.reversing``.
+
+On the hot pages, building a queryset and compiling it to SQL cost more than running it:
+the alliance page spent about 30 ms of its 110 compiling its 23 queries, the indicators'
+alone 4.8 ms (docs/performance.md), for statements whose text is the same on every visit
+and whose parameters are the alliance's id and little else.
+
+``@compiled`` wraps a function that builds a queryset from whole numbers only (ids,
+cycles; lists of them), without reading anything else (no ``now()``, no setting, no
+database): a pure function of its arguments. Its SQL is compiled on the first call of each
+shape (each argument a number, or a list of so many numbers) and database, with stand-in
+numbers where the arguments go; later calls put their own numbers in those places and run
+the statement through Django's own iterables, so the rows are what the queryset gives
+(models with their ``select_related`` objects and annotations, or values). The function
+returns a list.
+
+It is compiled twice with different stand-ins, and kept only if the two differ in exactly
+the stand-ins' places: an argument that changes the SQL's text instead of its parameters
+(a branch on its value, a number written into the text) leaves the function uncompiled,
+run as it is. Under ``COMPILED_QUERIES_CHECK`` (the test suite sets it) every call is also
+built and compiled the ordinary way and must give the same statement and parameters, so
+the whole suite checks each compiled function on every call.
+"""
+
+import copy
+import functools
+import itertools
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models.sql.compiler import SQLCompiler
+
+logger = logging.getLogger(__name__)
+
+# Stand-ins for the arguments: distinct numbers that every integer column can hold (Django
+# compiles a comparison with a number out of a column's range as always false, without a
+# parameter). A constant of the statement equal to one is told apart by the second build.
+_STAND_INS = itertools.cycle(range(10_007, 32_000))
+
+
+@dataclass(frozen=True)
+class _Statement:
+    queryset: object  # built from the stand-ins: its iterable, model and prefetches
+    compiler: SQLCompiler  # compiled: select, klass_info, annotation_col_map filled in
+    sql: str
+    params: tuple
+    slots: tuple  # for each parameter: None (a constant) or (argument, index in a list)
+
+
+class CompiledQueryMismatch(AssertionError):
+    """A compiled function's statement differs from what building it gives
+    (``COMPILED_QUERIES_CHECK``): it is not a pure function of its arguments."""
+
+
+def _shape(args) -> tuple | None:
+    """Each argument's shape: ``None`` for a number, the length of a list; ``None`` overall
+    for arguments that are not numbers or non-empty lists of numbers."""
+    shape = []
+    for arg in args:
+        if type(arg) is int:
+            shape.append(None)
+        elif isinstance(arg, list | tuple) and arg and all(type(item) is int for item in arg):
+            shape.append(len(arg))
+        else:
+            return None
+    return tuple(shape)
+
+
+def _stand_ins(shape) -> list:
+    return [
+        next(_STAND_INS) if size is None else [next(_STAND_INS) for _ in range(size)]
+        for size in shape
+    ]
+
+
+def _places(stand_ins) -> dict:
+    """Each stand-in number: (argument, index in its list or None)."""
+    places = {}
+    for position, arg in enumerate(stand_ins):
+        if isinstance(arg, list):
+            for index, number in enumerate(arg):
+                places[number] = (position, index)
+        else:
+            places[arg] = (position, None)
+    return places
+
+
+class _Uncompilable(Exception):
+    pass
+
+
+class CompiledQuery:
+    def __init__(self, build):
+        self.build = build
+        self._statements: dict[tuple, _Statement | None] = {}
+        functools.update_wrapper(self, build)
+
+    def __call__(self, *args, using: str = "default", known: dict | None = None) -> list:
+        """The rows for ``args``. ``known``: {foreign key name: object} that every row refers
+        to, set on each row as a related manager sets its instance (``alliance.memberships``
+        gives memberships whose ``alliance`` is that alliance, without a query)."""
+        shape = _shape(args)
+        if shape is None:
+            return _with_known(self.build(*args), known)
+        connection = connections[using]
+        key = (using, connection.vendor, shape)
+        if key not in self._statements:
+            try:
+                self._statements[key] = self._compile(shape, using)
+            except _Uncompilable as reason:
+                logger.warning("%s is run uncompiled: %s", self.build.__qualname__, reason)
+                self._statements[key] = None
+        statement = self._statements[key]
+        if statement is None:
+            return _with_known(self.build(*args), known)
+        params = tuple(
+            constant if slot is None else _argument(args, slot)
+            for constant, slot in zip(statement.params, statement.slots, strict=True)
+        )
+        if getattr(settings, "COMPILED_QUERIES_CHECK", False):
+            self._check(args, using, statement.sql, params)
+        return _run(statement, params, using, known)
+
+    def _compile(self, shape, using) -> _Statement:
+        first, second = _stand_ins(shape), _stand_ins(shape)
+        queryset = self.build(*first)
+        compiler = queryset.query.get_compiler(using=using)
+        try:
+            sql, params = compiler.as_sql()
+            other = self.build(*second).query.get_compiler(using=using)
+            other_sql, other_params = other.as_sql()
+        except EmptyResultSet as empty:
+            raise _Uncompilable("the statement would read nothing") from empty
+        if not sql or sql != other_sql or len(params) != len(other_params):
+            raise _Uncompilable("the arguments change the statement's text")
+        places, other_places = _places(first), _places(second)
+        slots = []
+        for param, other in zip(params, other_params, strict=True):
+            if param == other:
+                slots.append(None)
+                continue
+            slot = places.get(param) if type(param) is int else None
+            if slot is None or other_places.get(other) != slot:
+                raise _Uncompilable("a parameter follows an argument in another form")
+            slots.append(slot)
+        if set(slots) - {None} != set(places.values()):
+            raise _Uncompilable("an argument is not a parameter of the statement")
+        return _Statement(queryset, compiler, sql, tuple(params), tuple(slots))
+
+    def _check(self, args, using, sql, params) -> None:
+        expected = self.build(*args).query.get_compiler(using=using).as_sql()
+        if (sql, params) != (expected[0], tuple(expected[1])):
+            raise CompiledQueryMismatch(
+                f"{self.build.__qualname__}{args}: the compiled statement is not what the "
+                f"function builds: it must build from its arguments only."
+            )
+
+
+def _argument(args, slot):
+    position, index = slot
+    return args[position] if index is None else args[position][index]
+
+
+def _with_known(queryset, known: dict | None, *, chain: bool = True) -> list:
+    if known:
+        if chain:
+            queryset = queryset._chain()
+        queryset._known_related_objects = {
+            queryset.model._meta.get_field(name): {obj.pk: obj} for name, obj in known.items()
+        }
+    return list(queryset)
+
+
+def _run(statement: _Statement, params: tuple, using: str, known: dict | None) -> list:
+    """The rows of ``statement`` with ``params``, through the queryset's own iterable (and
+    its prefetches), on this thread's connection: a copy of the compiled compiler whose
+    ``as_sql`` answers without compiling again, given to a copy of the queryset that is
+    evaluated here and never handed out."""
+    compiler = copy.copy(statement.compiler)
+    compiler.connection = connections[using]
+    answer = (statement.sql, params)
+    compiler.as_sql = lambda *args, **kwargs: answer
+    queryset = statement.queryset._chain()
+    queryset.query.get_compiler = lambda *args, **kwargs: compiler
+    return _with_known(queryset, known, chain=False)
+
+
+def compiled(build) -> CompiledQuery:
+    """``@compiled``: see the module's docstring."""
+    return CompiledQuery(build)

@@ -1,0 +1,145 @@
+"""``alianzas.compiled``: a query's SQL compiled once per shape of its arguments gives the
+rows the queryset gives, for any arguments; what cannot be compiled safely runs as it is;
+an impure function is caught by the check the suite runs on every call."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef
+from django.db.models.sql.compiler import SQLCompiler
+from django.test.utils import CaptureQueriesContext
+
+from alianzas.compiled import CompiledQuery, CompiledQueryMismatch, compiled
+from alianzas.models import Alliance, Membership
+from seguimiento.models import Commitment
+from tests.factories import (
+    ActorFactory,
+    AllianceFactory,
+    CommitmentFactory,
+    MembershipFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _members(alliance_id, cycle):
+    committed = Commitment.objects.filter(
+        alliance=OuterRef("alliance_id"), actor=OuterRef("actor_id"), cycle=cycle
+    )
+    return (
+        Membership.objects.filter(alliance_id=alliance_id, left_on__isnull=True)
+        .select_related("actor")
+        .annotate(committed=Exists(committed))
+        .order_by("joined_on", "pk")
+    )
+
+
+members = compiled(_members)
+
+
+@pytest.fixture
+def alliances():
+    made = []
+    for size in (3, 1, 2):
+        alliance = AllianceFactory()
+        for index in range(size):
+            membership = MembershipFactory(alliance=alliance, actor=ActorFactory())
+            if index % 2 == 0:
+                CommitmentFactory(alliance=alliance, actor=membership.actor, cycle=alliance.cycle)
+        made.append(alliance)
+    return made
+
+
+def _facts(rows):
+    return [(m.pk, m.actor.name, m.committed) for m in rows]
+
+
+def test_the_rows_are_the_querysets_for_every_argument(alliances):
+    for alliance in alliances:
+        for cycle in (alliance.cycle, alliance.cycle + 1):
+            assert _facts(members(alliance.pk, cycle)) == _facts(_members(alliance.pk, cycle))
+    assert any(m.committed for m in members(alliances[0].pk, alliances[0].cycle))
+
+
+def test_the_sql_is_compiled_once_per_shape(alliances, monkeypatch):
+    fresh = CompiledQuery(_members)
+    fresh(alliances[0].pk, 1)
+    compilations = []
+    original = SQLCompiler.as_sql
+
+    def counted(self, *args, **kwargs):
+        compilations.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
+    monkeypatch.setattr("django.conf.settings.COMPILED_QUERIES_CHECK", False)
+    with CaptureQueriesContext(connection) as captured:
+        rows = fresh(alliances[1].pk, 1)
+    assert compilations == []
+    assert len(captured.captured_queries) == 1
+    assert _facts(rows) == _facts(_members(alliances[1].pk, 1))
+
+
+def test_lists_of_ids_of_each_length(alliances):
+    by_ids = compiled(
+        lambda ids: Alliance.objects.filter(pk__in=ids).annotate(n=Count("memberships"))
+    )
+    for ids in ([alliances[0].pk], [a.pk for a in alliances], [alliances[2].pk, alliances[0].pk]):
+        assert {(a.pk, a.n) for a in by_ids(ids)} == {
+            (a.pk, a.memberships.count()) for a in Alliance.objects.filter(pk__in=ids)
+        }
+    # An empty list is run as it is (Django reads nothing for it).
+    assert by_ids([]) == []
+
+
+def test_arguments_that_are_not_numbers_are_run_as_they_are(alliances):
+    by_name = compiled(lambda name: Alliance.objects.filter(name=name))
+    assert [a.pk for a in by_name(alliances[1].name)] == [alliances[1].pk]
+
+
+def test_an_argument_that_changes_the_text_leaves_the_function_uncompiled(alliances, caplog):
+    def branching(alliance_id):
+        queryset = Alliance.objects.filter(pk=alliance_id)
+        return queryset.filter(cycle__gte=1) if alliance_id % 2 else queryset
+
+    query = CompiledQuery(branching)
+    for alliance in alliances:
+        assert [a.pk for a in query(alliance.pk)] == [alliance.pk]
+    assert "run uncompiled" in caplog.text
+
+
+def test_an_impure_function_is_caught_by_the_check(alliances):
+    chosen = {"cycle": 1}
+    impure = CompiledQuery(lambda alliance_id: Alliance.objects.filter(pk=alliance_id, **chosen))
+    impure(alliances[0].pk)
+    chosen["cycle"] = 2
+    with pytest.raises(CompiledQueryMismatch):
+        impure(alliances[0].pk)
+
+
+def test_known_objects_are_set_without_a_query(alliances):
+    alliance = alliances[0]
+    rows = members(alliance.pk, alliance.cycle, known={"alliance": alliance})
+    with CaptureQueriesContext(connection) as captured:
+        assert all(m.alliance is alliance for m in rows)
+    assert captured.captured_queries == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_another_thread_runs_it_on_its_own_connection():
+    alliance = AllianceFactory()
+    MembershipFactory(alliance=alliance, actor=ActorFactory(name="Hilo"))
+    members(alliance.pk, 1)  # compiled on this thread's connection
+    found = []
+
+    def read():
+        try:
+            found.append([m.actor.name for m in members(alliance.pk, 1)])
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    thread.join()
+    assert found == [["Hilo"]]
