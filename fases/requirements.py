@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from alianzas.compiled import compiled
 from alianzas.cycles import CYCLE_START_CHANGES
 from alianzas.lifecycle import NEW_CYCLE_TRANSITIONS
 from alianzas.models import Indicator, Membership, Objective, PhaseChange, Role
@@ -205,45 +206,23 @@ def shared_reads(alliances) -> dict[int, dict]:
 
     @functools.cache
     def members() -> dict[int, list]:
-        # Each with whether its actor has a commitment in the cycle (not cancelled): the
-        # only committed actors a check asks about are current members.
-        committed = Commitment.objects.filter(
-            alliance=OuterRef("alliance_id"),
-            actor=OuterRef("actor_id"),
-            cycle=OuterRef("alliance__cycle"),
-        ).exclude(status=CommitmentStatus.CANCELLED)
-        current = (
-            Membership.objects.filter(alliance__in=ids, left_on__isnull=True)
-            .select_related("actor")
-            .annotate(committed=Exists(committed))
-            .order_by("alliance_id", "joined_on", "pk")
-        )
-        return grouped(current, lambda m: m.alliance_id)
+        return grouped(_current_members_of(ids), lambda m: m.alliance_id)
 
     def committed(pk) -> set:
         return {m.actor_id for m in members()[pk] if m.committed}
 
     @functools.cache
     def objectives() -> dict[int, list]:
-        rows = Objective.objects.filter(alliance__in=ids).order_by("alliance_id", "position", "pk")
-        return grouped(rows, lambda o: o.alliance_id)
+        return grouped(_objectives_of(ids), lambda o: o.alliance_id)
 
     @functools.cache
     def indicators() -> dict[int, list]:
-        measured = Measurement.objects.filter(
-            indicator=OuterRef("pk"), cycle=OuterRef("objective__alliance__cycle")
-        )
-        rows = (
-            Indicator.objects.filter(objective__alliance__in=ids)
-            .annotate(of_alliance=F("objective__alliance_id"), measured=Exists(measured))
-            .order_by("objective__position", "objective_id", "pk")
-        )
-        return grouped(rows, lambda i: i.of_alliance)
+        return grouped(_checked_indicators_of(ids), lambda i: i.of_alliance)
 
     @functools.cache
     def evaluations() -> dict[int, Evaluation | None]:
         found = dict.fromkeys(ids)
-        for evaluation in Evaluation.objects.filter(alliance__in=ids).order_by():
+        for evaluation in _evaluations_of(ids):
             if evaluation.cycle == cycles[evaluation.alliance_id]:
                 found[evaluation.alliance_id] = evaluation
         return found
@@ -286,6 +265,62 @@ def shared_reads(alliances) -> dict[int, dict]:
     return sources
 
 
+# What ``shared_reads`` reads for several alliances, each SQL compiled once per number of
+# alliances (``alianzas.compiled``).
+
+
+@compiled
+def _current_members_of(ids: list):
+    """The alliances' current members with their actors, each with whether its actor has a
+    commitment in the cycle (not cancelled): the only committed actors a check asks about
+    are current members."""
+    committed = Commitment.objects.filter(
+        alliance=OuterRef("alliance_id"),
+        actor=OuterRef("actor_id"),
+        cycle=OuterRef("alliance__cycle"),
+    ).exclude(status=CommitmentStatus.CANCELLED)
+    return (
+        Membership.objects.filter(alliance__in=ids, left_on__isnull=True)
+        .select_related("actor")
+        .annotate(committed=Exists(committed))
+        .order_by("alliance_id", "joined_on", "pk")
+    )
+
+
+@compiled
+def _objectives_of(ids: list):
+    return Objective.objects.filter(alliance__in=ids).order_by("alliance_id", "position", "pk")
+
+
+@compiled
+def _checked_indicators_of(ids: list):
+    measured = Measurement.objects.filter(
+        indicator=OuterRef("pk"), cycle=OuterRef("objective__alliance__cycle")
+    )
+    return (
+        Indicator.objects.filter(objective__alliance__in=ids)
+        .annotate(of_alliance=F("objective__alliance_id"), measured=Exists(measured))
+        .order_by("objective__position", "objective_id", "pk")
+    )
+
+
+@compiled
+def _evaluations_of(ids: list):
+    return Evaluation.objects.filter(alliance__in=ids).order_by()
+
+
+@compiled
+def _agreement_versions_of(alliance_ids: list, cycles: list):
+    return (
+        AgreementVersion.objects.filter(
+            agreement__alliance__in=alliance_ids, agreement__cycle__in=cycles
+        )
+        .select_related("agreement")
+        .annotate(signed_by=F("signatures__actor_id"))
+        .order_by()
+    )
+
+
 def page_reads(alliance, *, active_memberships, cycle_commitments, objectives, indicators) -> dict:
     """For the alliance's own page, as ``Alliance.reading`` sources: the current members,
     who has committed in the cycle, the objectives and the indicators from the rows the page
@@ -314,14 +349,8 @@ def _agreements_of(wanted: set[tuple[int, int]]) -> dict[tuple[int, int], object
     """``agreement_of`` for each ``(alliance id, cycle)`` of ``wanted`` that has one, in one
     query: the versions of those agreements with their agreement, a row for each actor who
     signed each; the highest version of an agreement is the one in force."""
-    rows = (
-        AgreementVersion.objects.filter(
-            agreement__alliance__in={pk for pk, _cycle in wanted},
-            agreement__cycle__in={cycle for _pk, cycle in wanted},
-        )
-        .select_related("agreement")
-        .annotate(signed_by=F("signatures__actor_id"))
-        .order_by()
+    rows = _agreement_versions_of(
+        sorted({pk for pk, _cycle in wanted}), sorted({cycle for _pk, cycle in wanted})
     )
     found = {}
     for version in rows:
