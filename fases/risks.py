@@ -16,6 +16,7 @@ from django.db.models import ExpressionWrapper, F, IntegerField, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from alianzas.compiled import compiled
 from alianzas.models import Alliance
 from fases.governance import _require_manager, _require_open, member_actor_ids
 from fases.models import Decision, Risk
@@ -105,13 +106,18 @@ def save_risk(
 def unreviewed_high_risks(alliance: Alliance) -> list[Requirement]:
     """The open high items not reviewed in the alliance's current cycle, each named, in
     the checklist's words."""
-    unreviewed = (
-        with_score(Risk.objects.filter(alliance=alliance, status=Risk.Status.OPEN))
+    unreviewed = _unreviewed_high_risks_of(alliance.pk, alliance.cycle)
+    return [_unreviewed(risk, alliance.cycle) for risk in unreviewed]
+
+
+@compiled
+def _unreviewed_high_risks_of(alliance_id: int, cycle: int):
+    return (
+        with_score(Risk.objects.filter(alliance_id=alliance_id, status=Risk.Status.OPEN))
         .filter(product__gte=Risk.HIGH)
-        .filter(~Q(reviewed_in_cycle=alliance.cycle))
+        .filter(~Q(reviewed_in_cycle=cycle))
         .order_by("-product", "pk")
     )
-    return [_unreviewed(risk, alliance.cycle) for risk in unreviewed]
 
 
 def unreviewed_high_risks_of(alliances) -> dict[int, list[Requirement]]:

@@ -1,16 +1,23 @@
 from django import template
 
 from alianzas.adjustments import field_label
+from alianzas.compiled import compiled
+from alianzas.record_models import Adjustment
 
 register = template.Library()
 
 SHOWN = 10
 
 
+@compiled
+def _latest_adjustments(alliance_id: int):
+    return Adjustment.objects.filter(alliance_id=alliance_id).select_related("user")[: SHOWN + 1]
+
+
 @register.inclusion_tag("fases/adjustments_panel.html")
 def adjustments_panel(alliance):
     """The alliance's latest adjustments, each with what changed from what to what."""
-    adjustments = list(alliance.adjustments.select_related("user")[: SHOWN + 1])
+    adjustments = _latest_adjustments(alliance.pk, known={"alliance": alliance})
     rows = [
         (
             adjustment,

@@ -8,6 +8,7 @@ from django import template
 from alianzas import access
 from alianzas.compiled import compiled
 from alianzas.models import Actor, Invitation
+from alianzas.people_models import PeopleEvent
 
 register = template.Library()
 
@@ -58,7 +59,14 @@ def _pending_invitations(alliance_id: int):
     )
 
 
+@compiled
+def _latest_people_events(alliance_id: int):
+    return PeopleEvent.objects.filter(alliance_id=alliance_id).select_related("by")[
+        : HISTORY_SHOWN + 1
+    ]
+
+
 @register.inclusion_tag("alianzas/people/history.html")
 def people_history(alliance):
-    events = list(alliance.people_events.select_related("by")[: HISTORY_SHOWN + 1])
+    events = _latest_people_events(alliance.pk, known={"alliance": alliance})
     return {"events": events[:HISTORY_SHOWN], "more": len(events) > HISTORY_SHOWN}

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from alianzas.compiled import compiled
 from alianzas.criteria import SCORE_VALIDATORS, Criterion, Score
 from alianzas.generation_queries import FollowedManager
 
@@ -92,13 +93,13 @@ def evaluations_so_far(alliance) -> list[Evaluation]:
     instance and cycle, for the current one (the requirements, the next step) and the
     earlier ones (the page's evaluation panel). An alliance has one a cycle at most."""
     return alliance.remembered(
-        "evaluations",
-        lambda: list(
-            Evaluation.objects.filter(alliance=alliance, cycle__lte=alliance.cycle).order_by(
-                "-cycle"
-            )
-        ),
+        "evaluations", lambda: _evaluations_up_to(alliance.pk, alliance.cycle)
     )
+
+
+@compiled
+def _evaluations_up_to(alliance_id: int, cycle: int):
+    return Evaluation.objects.filter(alliance_id=alliance_id, cycle__lte=cycle).order_by("-cycle")
 
 
 def current_evaluation(alliance) -> Evaluation | None:
