@@ -279,12 +279,21 @@ def open_action_points(alliance: Alliance):
     )
 
 
-def action_points_owned_by(user):
-    """The open action points a person owes, in every alliance, the most urgent first."""
+OWNED_SHOWN = 50
+
+
+def action_points_owned_by(user) -> list[ActionPoint]:
+    """The first ``OWNED_SHOWN`` open action points a person owes, in every alliance, the
+    most urgent first."""
+    return _action_points_owned_by(user.pk)
+
+
+@compiled
+def _action_points_owned_by(user_id: int):
     return (
-        ActionPoint.objects.filter(owner=user, status=ActionPoint.Status.OPEN)
+        ActionPoint.objects.filter(owner_id=user_id, status=ActionPoint.Status.OPEN)
         .select_related("alliance", "owner", "owner_actor", "decision__meeting")
-        .order_by("due_date", "pk")
+        .order_by("due_date", "pk")[:OWNED_SHOWN]
     )
 
 

@@ -9,7 +9,7 @@ from fases import governance, risks
 
 def my_action_points(request) -> str:
     """The open action points the person owes, in every alliance: one query."""
-    points = list(governance.action_points_owned_by(request.user)[:50])
+    points = governance.action_points_owned_by(request.user)
     if not points:
         return ""
     return render_to_string(
@@ -19,7 +19,7 @@ def my_action_points(request) -> str:
 
 def monitoring_risks(request, *, alliance, cycle) -> str:
     """The alliance's open risks and conflicts: one query (two with their actors)."""
-    items = list(risks.open_items(alliance))
+    items = risks.open_items(alliance)
     return render_to_string(
         "fases/governance/risks_panel.html",
         {"alliance": alliance, "items": items, "heading_id": "monitoring-risks"},

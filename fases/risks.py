@@ -35,16 +35,26 @@ def with_score(risks):
 
 def register(alliance: Alliance):
     """The alliance's items, open first, the highest rated first."""
+    return _register_of(alliance.pk)
+
+
+def _register_of(alliance_id: int):
     return (
-        with_score(Risk.objects.filter(alliance=alliance))
+        with_score(Risk.objects.filter(alliance_id=alliance_id))
         .select_related("owner_actor", "settled_by__meeting")
         .prefetch_related("actors")
         .order_by("status", "-product", "-likelihood", "pk")
     )
 
 
-def open_items(alliance: Alliance):
-    return register(alliance).filter(status=Risk.Status.OPEN)
+def open_items(alliance: Alliance) -> list[Risk]:
+    """The alliance's open items, as ``register`` orders them, with their actors."""
+    return _open_items_of(alliance.pk)
+
+
+@compiled
+def _open_items_of(alliance_id: int):
+    return _register_of(alliance_id).filter(status=Risk.Status.OPEN)
 
 
 def save_risk(

@@ -34,6 +34,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from alianzas.compiled import compiled
 from alianzas.lifecycle import Phase
 from alianzas.models import Alliance, Indicator
 from seguimiento.due import last_ended_period, late_count_sql, late_indicator_ids
@@ -531,19 +532,14 @@ def alliance_monitoring(
     """Everything the monitoring page shows, in five queries whatever the number of
     indicators, values and commitments (six with ``user``'s recent exports)."""
     today = today or timezone.localdate()
-    indicators = list(
-        Indicator.objects.filter(objective__alliance=alliance)
-        .select_related("objective", "responsible_actor")
-        .order_by("objective__position", "objective_id", "pk")
-    )
+    indicators = _indicators_of(alliance.pk)
     late_ids = set(late_indicator_ids([alliance.pk], today)) if indicators else set()
     for indicator in indicators:
         indicator.is_late = indicator.pk in late_ids
     measurements: dict[int, list[Measurement]] = defaultdict(list)
     # By the indicators just read, unordered (each chart sorts its own): no join to the
     # objectives and the alliance that the model's ordering would add.
-    rows = Measurement.objects.filter(indicator_id__in=[i.pk for i in indicators]).order_by()
-    for measurement in rows.only(*CHART_MEASUREMENT_COLUMNS) if indicators else ():
+    for measurement in _chart_measurements_of([i.pk for i in indicators]) if indicators else ():
         measurements[measurement.indicator_id].append(measurement)
     charts = [indicator_chart(i, measurements[i.pk], cycle, is_late=i.is_late) for i in indicators]
     late = [
@@ -560,6 +556,27 @@ def alliance_monitoring(
         commitment.days_late = (today - commitment.due_date).days
     exports = recent_exports(alliance, user) if user is not None else []
     return AllianceMonitoring(cycle, charts, by_actor, by_kind, overdue, late, exports)
+
+
+@compiled
+def _indicators_of(alliance_id: int):
+    return (
+        Indicator.objects.filter(objective__alliance_id=alliance_id)
+        .select_related("objective", "responsible_actor")
+        .order_by("objective__position", "objective_id", "pk")
+    )
+
+
+@compiled
+def _chart_measurements_of(indicator_ids: list):
+    """The values the charts draw, by the indicators just read, unordered (each chart sorts
+    its own): no join to the objectives and the alliance that the model's ordering would
+    add."""
+    return (
+        Measurement.objects.filter(indicator_id__in=indicator_ids)
+        .order_by()
+        .only(*CHART_MEASUREMENT_COLUMNS)
+    )
 
 
 def recent_exports(alliance: Alliance, user) -> list[Export]:
