@@ -94,10 +94,13 @@ class _Uncompilable(Exception):
 
 
 class CompiledQuery:
+    every: list["CompiledQuery"] = []  # each one made, for the tests that check them all
+
     def __init__(self, build):
         self.build = build
         self._statements: dict[tuple, _Statement | None] = {}
         functools.update_wrapper(self, build)
+        CompiledQuery.every.append(self)
 
     def __call__(self, *args, using: str = "default", known: dict | None = None) -> list:
         """The rows for ``args``. ``known``: {foreign key name: object} that every row refers

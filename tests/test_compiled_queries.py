@@ -143,3 +143,52 @@ def test_another_thread_runs_it_on_its_own_connection():
     thread.start()
     thread.join()
     assert found == [["Hilo"]]
+
+
+def test_the_pages_compile_every_query_they_compile(client):
+    """The alliance page, the dashboard, the monitoring view and Mis compromisos, seen by
+    their people: every compiled query they run is compiled (none left running uncompiled
+    because its arguments change its text)."""
+    from django.urls import reverse
+
+    from alianzas.lifecycle import Phase
+    from tests.factories import (
+        ActionPointFactory,
+        DecisionFactory,
+        IndicatorFactory,
+        MeasurementFactory,
+        MeetingFactory,
+        ObjectiveFactory,
+        RiskFactory,
+        UserFactory,
+    )
+
+    coordinator, representative = UserFactory(), UserFactory()
+    alliance = AllianceFactory(coordinators=[coordinator])
+    Alliance.objects.filter(pk=alliance.pk).update(phase=Phase.MONITORING)
+    actors = [ActorFactory(representatives=[representative]), ActorFactory()]
+    for actor in actors:
+        MembershipFactory(alliance=alliance, actor=actor)
+        CommitmentFactory(alliance=alliance, actor=actor, cycle=1)
+    indicator = IndicatorFactory(objective=ObjectiveFactory(alliance=alliance))
+    MeasurementFactory(indicator=indicator)
+    RiskFactory(alliance=alliance, likelihood=3, impact=3)
+    decision = DecisionFactory(meeting=MeetingFactory(alliance=alliance))
+    ActionPointFactory(decision=decision, owner_actor=actors[0], owner=representative)
+    for query in CompiledQuery.every:
+        query._statements.clear()
+
+    client.force_login(coordinator)
+    for url in (
+        reverse("fases:alliance_detail", args=[alliance.pk]),
+        reverse("fases:dashboard"),
+        reverse("seguimiento:monitoring", args=[alliance.pk]),
+    ):
+        assert client.get(url).status_code == 200
+    client.force_login(representative)
+    assert client.get(reverse("seguimiento:my_commitments")).status_code == 200
+
+    used = {query.__name__: query._statements for query in CompiledQuery.every if query._statements}
+    assert len(used) >= 15, sorted(used)
+    left = {name for name, statements in used.items() if None in statements.values()}
+    assert left == set(), f"run uncompiled: {sorted(left)}"
