@@ -14,7 +14,7 @@ from django.urls import reverse
 from tests.processes import bare_environment, run_python
 
 ROOT = Path(__file__).resolve().parent.parent
-TOOL_COMMANDS = {"benchmark", "load_test", "bench_reminders", "bench_templates"}
+TOOL_COMMANDS = {"benchmark", "load_test", "bench_reminders", "bench_templates", "bench_compiled"}
 PRODUCTION = {
     "DJANGO_ENV": "production",
     "SECRET_KEY": "x" * 64,
@@ -295,6 +295,41 @@ def test_the_engines_are_compared_on_the_same_html_and_the_command_prints_both()
     call_command("bench_templates", rows=4, renders=2, stdout=out)
     assert "4 rows of Mis compromisos" in out.getvalue()
     assert "same HTML: True" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_bench_compiled_times_each_page_with_and_without_its_compiled_reads():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from alianzas.lifecycle import Phase
+    from alianzas.models import Alliance
+    from tests.factories import (
+        ActorFactory,
+        AllianceFactory,
+        CommitmentFactory,
+        IndicatorFactory,
+        MembershipFactory,
+        ObjectiveFactory,
+    )
+
+    alliance = AllianceFactory()
+    Alliance.objects.filter(pk=alliance.pk).update(phase=Phase.MONITORING)
+    actor = ActorFactory()
+    MembershipFactory(alliance=alliance, actor=actor)
+    CommitmentFactory(alliance=alliance, actor=actor)
+    IndicatorFactory(objective=ObjectiveFactory(alliance=alliance))
+    out = StringIO()
+    call_command("bench_compiled", visits=2, stdout=out)
+    lines = out.getvalue().splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "Alliance page",
+        "Dashboard (10 alliances)",
+        "Monitoring view",
+        "Mis compromisos",
+    ]
+    assert all(" compiled " in line and " uncompiled " in line for line in lines)
 
 
 def test_the_bench_sends_every_request_on_a_connection_of_its_own(monkeypatch):
