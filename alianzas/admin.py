@@ -15,7 +15,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import OuterRef, Subquery
+from django.db.models import Max, OuterRef, Subquery
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -463,6 +463,27 @@ class AllianceAdmin(ChangeOnlyInlinesMixin, HistoryAdmin):
 
 
 # --- Members, objectives and indicators ---------------------------------------
+
+
+class CycleFilter(admin.SimpleListFilter):
+    """The cycle, offered from 1 to the furthest cycle any alliance has reached: one read
+    of the alliances. Django's filter for a plain field lists the values the table holds,
+    with a ``DISTINCT`` over all its rows; on commitments and measurements that read grows
+    with the country, on every visit of the list."""
+
+    title = _("cycle")
+    parameter_name = "cycle"
+
+    def lookups(self, request, model_admin):
+        furthest = Alliance.objects.aggregate(furthest=Max("cycle"))["furthest"] or 1
+        return [(str(cycle), str(cycle)) for cycle in range(1, furthest + 1)]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        # Anything but a whole number (a hand-edited address) filters nothing.
+        if value and value.isascii() and value.isdigit():
+            return queryset.filter(cycle=int(value))
+        return queryset
 
 
 class ActiveMembershipFilter(admin.SimpleListFilter):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alianzas import access
 from alianzas import admin as alliance_admin
-from alianzas.admin import ModelValidationForm, ReadOnlyAdminMixin, transition_label
+from alianzas.admin import CycleFilter, ModelValidationForm, ReadOnlyAdminMixin, transition_label
 from alianzas.lifecycle import TRANSITION_NAMES, Phase
 from alianzas.models import Adjustment, Alliance, PhaseChange
 from fases.models import Evaluation, EvaluationRating, NetworkFigures
@@ -204,7 +204,7 @@ class PhaseChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "cycle",
         "user",
     )
-    list_filter = (TransitionFilter, "source_phase", "target_phase", "cycle")
+    list_filter = (TransitionFilter, "source_phase", "target_phase", CycleFilter)
     list_select_related = ("alliance", "user")
     search_fields = ("alliance__name",)
     date_hierarchy = "created_at"
@@ -289,4 +289,3 @@ import fases.agreement_admin  # noqa: E402, F401
 
 # The committee, meetings, action points, risks and calendar feeds.
 from fases import governance_admin  # noqa: E402, F401
-

@@ -2,6 +2,7 @@
 through ``fases.services.change_phase`` and the change lists do not grow with their rows."""
 
 import datetime
+import re
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog
@@ -13,9 +14,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from simple_history.models import HistoricalChanges
 
+from alianzas.admin import CycleFilter
 from alianzas.lifecycle import Phase
 from alianzas.models import Actor, Alliance, Indicator, Membership, PhaseChange, Role, User
 from alianzas.publishing import publish_alliance
@@ -480,6 +483,94 @@ def test_no_changelist_grows_with_its_rows(staff_client, administrator):
     many = queries_per_changelist()
 
     assert many == few
+
+
+# The lists of the tables that grow with the country: the rows they read are a page's.
+GROWING_TABLES = [Commitment, CommitmentUpdate, Measurement]
+
+
+def _plan_without_sorting(sql: str, params) -> str:
+    """The statement's plan when PostgreSQL may not sort or scan a table whole unless it
+    must: a plan that still sorts has no index for the order it asks."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_sort")
+        cursor.execute("RESET enable_seqscan")
+    return plan
+
+
+@pytest.mark.parametrize("model", GROWING_TABLES, ids=lambda model: model._meta.label)
+def test_the_lists_of_the_growing_tables_read_a_page_not_the_table(
+    staff_client, administrator, model
+):
+    populate(1, administrator)
+    # A list filtered by cycle still has no statement that reads every row.
+    url = admin_url(model, "changelist")
+    filtered = f"{url}?cycle=1" if hasattr(model, "cycle") else f"{url}?status=done"
+    for address in (url, filtered):
+        with CaptureQueriesContext(connection) as queries:
+            response = staff_client.get(address)
+        assert response.status_code == 200
+        statements = [query["sql"] for query in queries.captured_queries]
+        # No filter or date hierarchy that lists the values of every row …
+        assert not [sql for sql in statements if "DISTINCT" in sql], statements
+        # … one count, not a second for "show all" …
+        assert sum("COUNT(*)" in sql for sql in statements) == 1, statements
+    # … and the page's rows read in an order an index keeps.
+    changelist = response.context["cl"]
+    sql, params = changelist.result_list.query.sql_with_params()
+    assert "ORDER BY" in sql
+    # An incremental sort orders only rows an index has already grouped (the
+    # measurements' alliances): it reads a page's groups, not the table.
+    plan = _plan_without_sorting(sql, params)
+    assert not re.search(r"^\s*(->\s+)?Sort  \(", plan, re.MULTILINE), plan
+
+
+def test_the_cycle_filter_offers_every_cycle_reached_and_ignores_a_tampered_value(
+    staff_client, administrator
+):
+    first = CommitmentFactory(cycle=1, description="Del primer ciclo")
+    third = CommitmentFactory(
+        alliance=AllianceFactory(cycle=3), cycle=3, description="Del tercer ciclo"
+    )
+    url = admin_url(Commitment, "changelist")
+
+    listed = staff_client.get(url)
+    cycle_filter = next(
+        spec for spec in listed.context["cl"].filter_specs if isinstance(spec, CycleFilter)
+    )
+    assert [value for value, _label in cycle_filter.lookup_choices] == ["1", "2", "3"]
+    assert list(staff_client.get(f"{url}?cycle=3").context["cl"].result_list) == [third]
+    for tampered in ("tres", "-1", "²", "99999999999999999999"):
+        response = staff_client.get(f"{url}?cycle={tampered}")
+        assert response.status_code == 200
+        shown = set(response.context["cl"].result_list)
+        assert shown in ({first, third}, set()), tampered
+
+
+def test_the_due_date_filter_finds_the_overdue_the_coming_and_the_later(
+    staff_client, administrator
+):
+    today = timezone.localdate()
+    overdue = CommitmentFactory(due_date=today - datetime.timedelta(days=3))
+    done_late = CommitmentFactory(due_date=today - datetime.timedelta(days=3))
+    log_progress(commitment=done_late, user=administrator, progress=100)
+    coming = CommitmentFactory(due_date=today + datetime.timedelta(days=10))
+    later = CommitmentFactory(due_date=today + datetime.timedelta(days=90))
+    url = admin_url(Commitment, "changelist")
+
+    def listed(choice: str) -> set:
+        response = staff_client.get(f"{url}?due={choice}")
+        assert response.status_code == 200
+        return set(response.context["cl"].result_list)
+
+    assert listed("overdue") == {overdue}
+    assert listed("30") == {coming}
+    assert listed("later") == {later}
+    assert listed("whenever") == {overdue, done_late, coming, later}
 
 
 # --- Bad input is a form error ------------------------------------------------

@@ -95,6 +95,8 @@ class Commitment(ChoiceLabels, ProtectedStateMixin, models.Model):
         verbose_name = _("commitment")
         verbose_name_plural = _("commitments")
         indexes = [
+            # The default order: the admin's list reads a page of it, not every row.
+            models.Index(fields=["due_date", "id"], name="commitment_due_order"),
             models.Index(fields=["alliance", "cycle"]),
             models.Index(fields=["actor", "status", "due_date"]),
             models.Index(fields=["status", "due_date"]),
@@ -197,7 +199,11 @@ class CommitmentUpdate(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("commitment update")
         verbose_name_plural = _("commitment updates")
-        indexes = [models.Index(fields=["commitment", "-created_at"])]
+        indexes = [
+            models.Index(fields=["commitment", "-created_at"]),
+            # The default order, read backwards: the admin's list reads a page of it.
+            models.Index(fields=["created_at", "id"], name="commitmentupdate_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.commitment} — {self.progress}%"
