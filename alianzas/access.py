@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from alianzas.compiled import compiled
 from alianzas.models import Actor, Alliance, Indicator, Membership, User
 
 
@@ -244,5 +245,12 @@ def signable_actor_ids(user, alliance: Alliance) -> set[int]:
     may sign the agreement for (each representative signs only for their own actor)."""
     if not (user.is_authenticated and user.is_active):
         return set()
-    memberships = alliance.memberships.filter(left_on__isnull=True, actor__representatives=user)
-    return set(memberships.values_list("actor_id", flat=True))
+    return set(_signable_actor_ids(user.pk, alliance.pk))
+
+
+@compiled
+def _signable_actor_ids(user_id: int, alliance_id: int):
+    memberships = Membership.objects.filter(
+        alliance=alliance_id, left_on__isnull=True, actor__representatives=user_id
+    )
+    return memberships.values_list("actor_id", flat=True)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alianzas import access
+from alianzas.compiled import compiled
 from alianzas.criteria import CONDITIONS_FOR_SUCCESS, parse_score
 from alianzas.cycles import NEW_CYCLE_CHANGES
 from alianzas.lifecycle import NEW_CYCLE_TRANSITIONS, Phase
@@ -122,9 +123,13 @@ def answerable_actors(user, alliance: Alliance) -> QuerySet[Actor]:
     """The current member actors ``user`` represents: those they may answer for."""
     if not (user.is_authenticated and user.is_active):
         return Actor.objects.none()
+    return _answerable(user.pk, alliance.pk)
+
+
+def _answerable(user_id: int, alliance_id: int) -> QuerySet[Actor]:
     return Actor.objects.filter(
-        representatives=user,
-        memberships__alliance=alliance,
+        representatives=user_id,
+        memberships__alliance=alliance_id,
         memberships__left_on__isnull=True,
     ).order_by("name", "pk")
 
@@ -132,10 +137,17 @@ def answerable_actors(user, alliance: Alliance) -> QuerySet[Actor]:
 def actors_to_answer(user, alliance: Alliance) -> list[Actor]:
     """``answerable_actors`` in one query, each with ``answered``: whether it answered in the
     alliance's current cycle."""
+    if not (user.is_authenticated and user.is_active):
+        return []
+    return _actors_to_answer(user.pk, alliance.pk, alliance.cycle)
+
+
+@compiled
+def _actors_to_answer(user_id: int, alliance_id: int, cycle: int):
     answered = HealthCheck.objects.filter(
-        alliance=alliance, cycle=alliance.cycle, actor_id=OuterRef("pk")
+        alliance=alliance_id, cycle=cycle, actor_id=OuterRef("pk")
     )
-    return list(answerable_actors(user, alliance).annotate(answered=Exists(answered)))
+    return _answerable(user_id, alliance_id).annotate(answered=Exists(answered))
 
 
 @dataclass(frozen=True)
@@ -192,13 +204,7 @@ def health_summary(alliance: Alliance) -> list[CycleHealth]:
         return []  # Nobody can have answered yet.
     answered: dict[int, int] = {}
     averages: dict[int, dict[str, float]] = defaultdict(dict)
-    rows = (
-        HealthCheckAnswer.objects.filter(health_check__alliance=alliance)
-        .values_list("health_check__cycle", "condition")
-        .annotate(average=Avg("score"), answered=Count("health_check", distinct=True))
-        .order_by()
-    )
-    for cycle, condition, average, count in rows:
+    for cycle, condition, average, count in _answers_by_cycle(alliance.pk):
         averages[cycle][condition] = round(float(average), 1)
         answered[cycle] = max(answered.get(cycle, 0), count)
 
@@ -232,6 +238,17 @@ def health_summary(alliance: Alliance) -> list[CycleHealth]:
         if current:
             previous = current
     return summary
+
+
+@compiled
+def _answers_by_cycle(alliance_id: int):
+    """Per cycle and condition: the average score and how many actors answered."""
+    return (
+        HealthCheckAnswer.objects.filter(health_check__alliance=alliance_id)
+        .values_list("health_check__cycle", "condition")
+        .annotate(average=Avg("score"), answered=Count("health_check", distinct=True))
+        .order_by()
+    )
 
 
 def _members_by_cycle(alliance: Alliance, cycles: list[int]) -> dict[int, int]:
