@@ -6,11 +6,12 @@ the alliance page spent about 30 ms of its 110 compiling its 23 queries, the ind
 alone 4.8 ms (docs/performance.md), for statements whose text is the same on every visit
 and whose parameters are the alliance's id and little else.
 
-``@compiled`` wraps a function that builds a queryset from whole numbers only (ids,
-cycles; lists of them), without reading anything else (no ``now()``, no setting, no
-database): a pure function of its arguments. Its SQL is compiled on the first call of each
-shape (each argument a number, or a list of so many numbers) and database, with stand-in
-numbers where the arguments go; later calls put their own numbers in those places and run
+``@compiled`` wraps a function that builds a queryset from whole numbers (ids, cycles;
+lists of them) and dates (today, passed in), without reading anything else (no
+``now()``, no setting, no database): a pure function of its arguments. Its SQL is
+compiled on the first call of each shape (each argument a number, a date, or a list of so
+many numbers) and database, with stand-ins where the arguments go (numbers, and days four
+centuries ahead); later calls put their own values in those places and run
 the statement through Django's own iterables, so the rows are what the queryset gives
 (models with their ``select_related`` objects and annotations, or values). The function
 returns a list.
@@ -24,6 +25,7 @@ the whole suite checks each compiled function on every call.
 """
 
 import copy
+import datetime
 import functools
 import itertools
 import logging
@@ -40,6 +42,11 @@ logger = logging.getLogger(__name__)
 # compiles a comparison with a number out of a column's range as always false, without a
 # parameter). A constant of the statement equal to one is told apart by the second build.
 _STAND_INS = itertools.cycle(range(10_007, 32_000))
+# Dates stand in from this day on (four centuries ahead: no date of the data is one). A
+# date reaches the statement as the backend adapts it: itself on PostgreSQL, its ISO text
+# on SQLite (``adapt_datefield_value``); a date inside raw SQL, itself everywhere.
+_FIRST_STAND_IN_DAY = datetime.date(2400, 1, 1)
+_AS_TEXT = "text"
 
 
 @dataclass(frozen=True)
@@ -57,12 +64,15 @@ class CompiledQueryMismatch(AssertionError):
 
 
 def _shape(args) -> tuple | None:
-    """Each argument's shape: ``None`` for a number, the length of a list; ``None`` overall
-    for arguments that are not numbers or non-empty lists of numbers."""
+    """Each argument's shape: ``None`` for a number, ``"date"`` for a date, the length of a
+    list; ``None`` overall for arguments that are not numbers, dates (a ``datetime`` is
+    not one) or non-empty lists of numbers."""
     shape = []
     for arg in args:
         if type(arg) is int:
             shape.append(None)
+        elif type(arg) is datetime.date:
+            shape.append("date")
         elif isinstance(arg, list | tuple) and arg and all(type(item) is int for item in arg):
             shape.append(len(arg))
         else:
@@ -70,22 +80,31 @@ def _shape(args) -> tuple | None:
     return tuple(shape)
 
 
+def _stand_in(size):
+    if size is None:
+        return next(_STAND_INS)
+    if size == "date":
+        return _FIRST_STAND_IN_DAY + datetime.timedelta(days=next(_STAND_INS))
+    return [next(_STAND_INS) for _ in range(size)]
+
+
 def _stand_ins(shape) -> list:
-    return [
-        next(_STAND_INS) if size is None else [next(_STAND_INS) for _ in range(size)]
-        for size in shape
-    ]
+    return [_stand_in(size) for size in shape]
 
 
 def _places(stand_ins) -> dict:
-    """Each stand-in number: (argument, index in its list or None)."""
+    """Each stand-in as a parameter may hold it: (argument, index in its list or None,
+    ``_AS_TEXT`` for a date as text or None)."""
     places = {}
     for position, arg in enumerate(stand_ins):
         if isinstance(arg, list):
             for index, number in enumerate(arg):
-                places[number] = (position, index)
+                places[number] = (position, index, None)
+        elif isinstance(arg, datetime.date):
+            places[arg] = (position, None, None)
+            places[arg.isoformat()] = (position, None, _AS_TEXT)
         else:
-            places[arg] = (position, None)
+            places[arg] = (position, None, None)
     return places
 
 
@@ -146,11 +165,11 @@ class CompiledQuery:
             if param == other:
                 slots.append(None)
                 continue
-            slot = places.get(param) if type(param) is int else None
+            slot = places.get(param) if type(param) in (int, datetime.date, str) else None
             if slot is None or other_places.get(other) != slot:
                 raise _Uncompilable("a parameter follows an argument in another form")
             slots.append(slot)
-        if set(slots) - {None} != set(places.values()):
+        if {slot[:2] for slot in slots if slot} != {slot[:2] for slot in places.values()}:
             raise _Uncompilable("an argument is not a parameter of the statement")
         return _Statement(queryset, compiler, sql, tuple(params), tuple(slots))
 
@@ -164,8 +183,9 @@ class CompiledQuery:
 
 
 def _argument(args, slot):
-    position, index = slot
-    return args[position] if index is None else args[position][index]
+    position, index, form = slot
+    value = args[position] if index is None else args[position][index]
+    return value.isoformat() if form == _AS_TEXT else value
 
 
 def _with_known(queryset, known: dict | None, *, chain: bool = True) -> list:

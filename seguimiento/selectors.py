@@ -35,8 +35,11 @@ ATTENTION_SIZE = 5
 DASHBOARD_CACHE_SECONDS = 60
 
 
-def with_summary(alliances: QuerySet[Alliance]) -> QuerySet[Alliance]:
-    """Annotate what a list row shows: lead actor, members, overdue commitments."""
+def with_summary(
+    alliances: QuerySet[Alliance], *, today: datetime.date | None = None
+) -> QuerySet[Alliance]:
+    """Annotate what a list row shows: lead actor, members, overdue commitments (due
+    before ``today``, by default the day it is)."""
     current = Membership.objects.filter(left_on__isnull=True)
     # Ordered here: the default order of memberships (by alliance, i.e. its name) would join
     # the alliance again for every row.
@@ -45,7 +48,9 @@ def with_summary(alliances: QuerySet[Alliance]) -> QuerySet[Alliance]:
         .order_by("joined_on", "pk")
         .values("actor__name")[:1]
     )
-    overdue = Commitment.objects.filter(status__in=OPEN_STATUSES, due_date__lt=timezone.localdate())
+    overdue = Commitment.objects.filter(
+        status__in=OPEN_STATUSES, due_date__lt=today or timezone.localdate()
+    )
     return alliances.annotate(
         lead_actor_name=Subquery(leader),
         member_count=count_of(current, "alliance"),
@@ -88,7 +93,7 @@ def board(alliances: QuerySet[Alliance]) -> list[BoardColumn]:
 def _board_of_few(ids: list[int]) -> tuple[list[BoardColumn], list[dict]]:
     """``board`` and ``overdue_by_alliance`` of a few alliances (no more than the board
     shows), from one query of them all with their summary."""
-    summarised = list(with_summary(Alliance.objects.filter(pk__in=ids)).order_by("name", "pk"))
+    summarised = _summary_of(ids, timezone.localdate())
     # By name (the database's order), then the most overdue first: the order of
     # overdue_by_alliance (a stable sort keeps the names' order among equal counts).
     overdue = sorted(
@@ -115,6 +120,12 @@ def _board_of_few(ids: list[int]) -> tuple[list[BoardColumn], list[dict]]:
         for a in overdue[:ATTENTION_SIZE]
     ]
     return columns, rows
+
+
+@compiled
+def _summary_of(ids: list[int], today: datetime.date):
+    """``with_summary`` of the alliances ``ids``, by name."""
+    return with_summary(Alliance.objects.filter(pk__in=ids), today=today).order_by("name", "pk")
 
 
 def overdue_by_alliance(scope) -> list[dict]:

@@ -2,6 +2,8 @@
 rows the queryset gives, for any arguments; what cannot be compiled safely runs as it is;
 an impure function is caught by the check the suite runs on every call."""
 
+import datetime
+import os
 import threading
 
 import pytest
@@ -19,6 +21,7 @@ from tests.factories import (
     CommitmentFactory,
     MembershipFactory,
 )
+from tests.processes import run_python
 
 pytestmark = pytest.mark.django_db
 
@@ -192,3 +195,66 @@ def test_the_pages_compile_every_query_they_compile(client):
     assert len(used) >= 15, sorted(used)
     left = {name for name, statements in used.items() if None in statements.values()}
     assert left == set(), f"run uncompiled: {sorted(left)}"
+
+
+# --- Dates: today is an argument ----------------------------------------------------
+
+
+def _overdue(alliance_id, today):
+    return Commitment.objects.filter(alliance_id=alliance_id, due_date__lt=today).order_by("pk")
+
+
+def test_a_date_argument_is_compiled_and_gives_the_querysets_rows():
+    alliance = AllianceFactory()
+    due = [datetime.date(2026, 3, day) for day in (1, 10, 20)]
+    made = [CommitmentFactory(alliance=alliance, due_date=day) for day in due]
+    overdue = CompiledQuery(_overdue)
+    for today in (datetime.date(2026, 2, 1), datetime.date(2026, 3, 10), datetime.date(2027, 1, 1)):
+        expected = list(_overdue(alliance.pk, today))
+        assert overdue(alliance.pk, today) == expected
+    assert overdue(alliance.pk, datetime.date(2026, 3, 15)) == made[:2]
+    # Compiled (on PostgreSQL the date is a parameter as it is, on SQLite as its text).
+    assert list(overdue._statements.values()) != [None]
+
+
+def test_a_date_worked_out_inside_the_function_leaves_it_uncompiled(caplog):
+    alliance = AllianceFactory()
+    made = CommitmentFactory(alliance=alliance, due_date=datetime.date(2026, 3, 2))
+    # The day after ``today``: a parameter that is not the argument itself.
+    next_day = CompiledQuery(
+        lambda alliance_id, today: _overdue(alliance_id, today + datetime.timedelta(days=1))
+    )
+    assert next_day(alliance.pk, datetime.date(2026, 3, 1)) == []
+    assert next_day(alliance.pk, datetime.date(2026, 3, 2)) == [made]
+    assert list(next_day._statements.values()) == [None]
+    assert "run uncompiled" in caplog.text
+
+
+def test_a_moment_is_not_a_date_and_runs_as_it_is():
+    alliance = AllianceFactory()
+    made = CommitmentFactory(alliance=alliance, due_date=datetime.date(2026, 3, 2))
+    updated_before = CompiledQuery(
+        lambda alliance_id, moment: Commitment.objects.filter(
+            alliance_id=alliance_id, updated_at__lt=moment
+        )
+    )
+    later = made.updated_at + datetime.timedelta(seconds=1)
+    assert updated_before(alliance.pk, later) == [made]
+    assert updated_before._statements == {}  # a datetime is no date: never compiled
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite", reason="this is the run that starts the other")
+def test_date_arguments_behave_the_same_on_sqlite(tmp_path):
+    """On SQLite (the embedded default) a date reaches the statement as its text."""
+    environment = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'compiled.sqlite3'}",
+        "CI": "",
+    }
+    outcome = run_python(
+        ["-m", "pytest", "-p", "no:cacheprovider", "-q", __file__, "-k", "date_"],
+        environment,
+        timeout=900,
+    )
+    assert outcome.returncode == 0, outcome.stdout[-4000:] + outcome.stderr[-2000:]
+    assert "3 passed" in outcome.stdout, outcome.stdout[-2000:]
