@@ -7,7 +7,14 @@ from django.db.models.functions import Coalesce
 
 from alianzas import places
 from alianzas.compiled import compiled
-from alianzas.models import Actor, Alliance, Membership
+from alianzas.models import (
+    Actor,
+    Alliance,
+    Membership,
+    Place,
+    Publication,
+    SustainableDevelopmentGoal,
+)
 
 # Beyond this many alliances a person's scope is a national portfolio (see
 # ``small_scope_ids``).
@@ -69,6 +76,28 @@ def actor_list(filters: dict) -> QuerySet[Actor]:
         actors = actors.filter(region=region)
     current = Membership.objects.filter(left_on__isnull=True)
     return actors.annotate(alliance_count=count_of(current, "actor")).order_by("name", "pk")
+
+
+@compiled
+def places_of(alliance_id: int):
+    """The alliance's departments, provinces and districts, by code."""
+    return Place.objects.filter(alliances=alliance_id).order_by("code")
+
+
+@compiled
+def goals_of(alliance_id: int):
+    """The alliance's SDGs, by number."""
+    return SustainableDevelopmentGoal.objects.filter(alliances=alliance_id).order_by("number")
+
+
+@compiled
+def latest_publications_of(alliance_id: int):
+    """The last five decisions to publish the alliance or withdraw it, with who made each."""
+    return (
+        Publication.objects.filter(alliance_id=alliance_id)
+        .select_related("user")
+        .order_by("-created_at", "-pk")[:5]
+    )
 
 
 @compiled

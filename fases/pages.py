@@ -99,6 +99,9 @@ def alliance_detail(request, pk):
         "nav": "alliances",
         "alliance": alliance,
         "content_cache": generations.content_cache("alliance", request, [alliance.pk]),
+        "places": later(alliance_selectors.places_of, alliance.pk),
+        "goals": later(alliance_selectors.goals_of, alliance.pk),
+        "publications": later(alliance_selectors.latest_publications_of, alliance.pk),
         "can_manage": can_manage,
         # Every membership, current ones last: the members' table, the agreement panel,
         # the lead actor and the checklist's current members all read this one list.

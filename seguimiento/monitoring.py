@@ -546,16 +546,21 @@ def alliance_monitoring(
         LateIndicator(i, last_ended_period(i.frequency, today)) for i in indicators if i.is_late
     ]
     by_actor, by_kind = fulfilment(alliance, cycle)
-    overdue = list(
-        Commitment.objects.filter(overdue_q(today), alliance=alliance)
-        .select_related("actor")
-        .only(*OVERDUE_COLUMNS)
-        .order_by("due_date", "pk")
-    )
+    overdue = _overdue_of(alliance.pk, today)
     for commitment in overdue:
         commitment.days_late = (today - commitment.due_date).days
     exports = recent_exports(alliance, user) if user is not None else []
     return AllianceMonitoring(cycle, charts, by_actor, by_kind, overdue, late, exports)
+
+
+@compiled
+def _overdue_of(alliance_id: int, today: datetime.date):
+    return (
+        Commitment.objects.filter(overdue_q(today), alliance=alliance_id)
+        .select_related("actor")
+        .only(*OVERDUE_COLUMNS)
+        .order_by("due_date", "pk")
+    )
 
 
 @compiled
@@ -581,11 +586,14 @@ def _chart_measurements_of(indicator_ids: list):
 
 def recent_exports(alliance: Alliance, user) -> list[Export]:
     """The files ``user`` last asked for about ``alliance``, newest first."""
-    return list(
-        Export.objects.filter(alliance=alliance, requested_by=user).order_by("-created_at", "-pk")[
-            :RECENT_EXPORTS
-        ]
-    )
+    return _recent_exports(alliance.pk, user.pk, known={"alliance": alliance})
+
+
+@compiled
+def _recent_exports(alliance_id: int, user_id: int):
+    return Export.objects.filter(alliance=alliance_id, requested_by=user_id).order_by(
+        "-created_at", "-pk"
+    )[:RECENT_EXPORTS]
 
 
 # --- The portfolio ------------------------------------------------------------------
