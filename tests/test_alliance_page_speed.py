@@ -20,7 +20,7 @@ from alianzas.cycles import (
     started_the_cycle,
 )
 from alianzas.lifecycle import Phase
-from alianzas.models import Alliance, Indicator, PhaseChange, Role, Sector
+from alianzas.models import Alliance, Indicator, PhaseChange, Publication, Role, Sector
 from alianzas.templatetags.people import people_panel
 from fases import governance
 from fases.models import Risk, current_evaluation, evaluations_so_far
@@ -280,6 +280,11 @@ def test_the_alliance_page_queries_do_not_grow_with_its_rows(
         MeasurementFactory(indicator=indicator, cycle=2, value=Decimal(100 + n))
         MeetingFactory(alliance=alliance)
         RiskFactory(alliance=alliance)
+        # Decisions to publish and withdraw, each by someone else: the panel lists the
+        # last five with who made each.
+        Publication.objects.create(
+            alliance=alliance, published=n % 2 == 0, user=UserFactory(first_name=f"Decide{n}")
+        )
     # This cycle's agreement signed by every member, the next cycle's drafted.
     sign_agreement_for_every_member(alliance, cycle=2)
     agreement_version(alliance, cycle=3)
@@ -298,6 +303,9 @@ def test_the_alliance_page_queries_do_not_grow_with_its_rows(
     assert "<strong>Monitoreo y seguimiento → Evaluación</strong>" in page
     # The agreement panel and the checklist read the same agreements.
     assert f"vigente: firmada por {members} de {members} miembros" in page
+    # The last five decisions on publishing, newest first, each with its person.
+    shown = [n for n in range(members) if f"Decide{n}" in page]
+    assert shown == list(range(members))[-5:]
 
 
 def test_the_rows_worked_out_in_python_link_and_label_as_the_template_did(
