@@ -22,6 +22,13 @@ the stand-ins' places: an argument that changes the SQL's text instead of its pa
 run as it is. Under ``COMPILED_QUERIES_CHECK`` (the test suite sets it) every call is also
 built and compiled the ordinary way and must give the same statement and parameters, so
 the whole suite checks each compiled function on every call.
+
+On PostgreSQL each statement is also prepared on the connection the first time it runs
+there (``COMPILED_QUERIES_PREPARED``, on where connections outlive a request): later calls
+send ``EXECUTE`` with the values, and the server neither parses the statement again nor,
+once a generic plan serves as well as a custom one (after five runs, PostgreSQL's own
+rule), plans it again. Planning was most of the server's time for these reads (the
+alliance page: 1.75 ms planning, 0.48 ms executing its statements).
 """
 
 import copy
@@ -49,13 +56,15 @@ _FIRST_STAND_IN_DAY = datetime.date(2400, 1, 1)
 _AS_TEXT = "text"
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Statement:
     queryset: object  # built from the stand-ins: its iterable, model and prefetches
     compiler: SQLCompiler  # compiled: select, klass_info, annotation_col_map filled in
     sql: str
     params: tuple
     slots: tuple  # for each parameter: None (a constant) or (argument, index in a list)
+    name: str = ""  # its name as a prepared statement (PostgreSQL)
+    refused: bool = False  # PostgreSQL would not prepare it
 
 
 class CompiledQueryMismatch(AssertionError):
@@ -171,7 +180,8 @@ class CompiledQuery:
             slots.append(slot)
         if {slot[:2] for slot in slots if slot} != {slot[:2] for slot in places.values()}:
             raise _Uncompilable("an argument is not a parameter of the statement")
-        return _Statement(queryset, compiler, sql, tuple(params), tuple(slots))
+        name = f"compiled_{next(_PREPARED_NAMES)}"
+        return _Statement(queryset, compiler, sql, tuple(params), tuple(slots), name)
 
     def _check(self, args, using, sql, params) -> None:
         expected = self.build(*args).query.get_compiler(using=using).as_sql()
@@ -202,14 +212,106 @@ def _run(statement: _Statement, params: tuple, using: str, known: dict | None) -
     """The rows of ``statement`` with ``params``, through the queryset's own iterable (and
     its prefetches), on this thread's connection: a copy of the compiled compiler whose
     ``as_sql`` answers without compiling again, given to a copy of the queryset that is
-    evaluated here and never handed out."""
+    evaluated here and never handed out. On PostgreSQL, the statement prepared on the
+    connection (``_prepared``), run with ``EXECUTE``."""
     compiler = copy.copy(statement.compiler)
-    compiler.connection = connections[using]
-    answer = (statement.sql, params)
+    connection = connections[using]
+    compiler.connection = connection
+    name = _prepared(statement, connection)
+    if name is None:
+        answer = (statement.sql, params)
+    else:
+        answer = (
+            f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}",
+            params,
+        )
     compiler.as_sql = lambda *args, **kwargs: answer
     queryset = statement.queryset._chain()
     queryset.query.get_compiler = lambda *args, **kwargs: compiler
     return _with_known(queryset, known, chain=False)
+
+
+_PREPARED_NAMES = itertools.count(1)
+
+
+def _placeholders(sql: str) -> str:
+    """``sql`` as PREPARE takes it: ``%s`` numbered (``$1``, ``$2`` …), ``%%`` a ``%``."""
+    parts, number, position = [], 0, 0
+    while (found := sql.find("%", position)) != -1:
+        parts.append(sql[position:found])
+        following = sql[found + 1 : found + 2]
+        if following == "s":
+            number += 1
+            parts.append(f"${number}")
+        elif following == "%":
+            parts.append("%")
+        else:
+            raise ValueError(f"an unexpected % in {sql!r}")
+        position = found + 2
+    parts.append(sql[position:])
+    return "".join(parts)
+
+
+def _sql_type(param) -> str:
+    """The type a parameter is declared with, as PostgreSQL would type it written out as
+    psycopg2 writes it (``42`` a whole number, ``'2026-12-01'::date`` a date): declared, so
+    that a parameter outside any comparison (``CASE … THEN 0``, ``SELECT 1 AS a``) comes
+    back as the number it is, not as text. Anything else is left to PostgreSQL."""
+    kind = type(param)
+    if kind is bool:
+        return "boolean"
+    if kind is int:
+        return "bigint"
+    if kind is datetime.date:
+        return "date"
+    if kind is str:
+        return "text"
+    return "unknown"
+
+
+def _prepared(statement: _Statement, connection) -> str | None:
+    """The name ``statement`` is prepared under on ``connection`` (prepared now if it is
+    not yet), or None: not PostgreSQL, not wanted (``COMPILED_QUERIES_PREPARED``), or
+    refused (logged once), in which case it runs as it is.
+
+    Prepared on the driver's own cursor, as Django sets a new connection up (its time
+    zone, say): once per connection, not a statement of the request that asked first. A
+    prepared statement outlives the transaction it was prepared in (PostgreSQL's
+    ``PREPARE`` is not transactional), so a rollback keeps it; a new connection
+    prepares again."""
+    if connection.vendor != "postgresql" or statement.refused:
+        return None
+    if not getattr(settings, "COMPILED_QUERIES_PREPARED", False):
+        return None
+    connection.ensure_connection()
+    raw = connection.connection
+    kept = connection.__dict__.get("_compiled_prepared")
+    if kept is None or kept[0] is not raw:
+        kept = connection.__dict__["_compiled_prepared"] = (raw, set())
+    name = statement.name
+    if name in kept[1]:
+        return name
+    types = ", ".join(_sql_type(param) for param in statement.params)
+    declared = f" ({types})" if types else ""
+    prepare = f"PREPARE {name}{declared} AS {_placeholders(statement.sql)}"
+    # Inside a transaction, a refusal must not spoil it: a savepoint of its own.
+    in_transaction = connection.in_atomic_block or not connection.get_autocommit()
+    with raw.cursor() as cursor:
+        if in_transaction:
+            cursor.execute("SAVEPOINT compiled_prepare")
+        try:
+            cursor.execute(prepare)
+        except connection.Database.Error:
+            if in_transaction:
+                cursor.execute("ROLLBACK TO SAVEPOINT compiled_prepare")
+            logger.warning("%s is run unprepared", statement.sql, exc_info=True)
+            statement.refused = True
+            return None
+        finally:
+            if in_transaction:
+                cursor.execute("RELEASE SAVEPOINT compiled_prepare")
+    kept[1].add(name)
+    return name
 
 
 def compiled(build) -> CompiledQuery:

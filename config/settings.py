@@ -172,6 +172,16 @@ else:
         }
     }
 
+# The reads compiled once (alianzas.compiled) are also prepared on each PostgreSQL
+# connection, so that the server parses them once, and plans them once where a generic plan
+# serves: worth it only where a connection outlives a request (CONN_MAX_AGE), and
+# impossible through a pooler in transaction mode (PgBouncer):
+# DATABASE_PREPARED_STATEMENTS=false there.
+COMPILED_QUERIES_PREPARED = env_bool(
+    "DATABASE_PREPARED_STATEMENTS",
+    default=bool(DATABASE_URL) and int(env("CONN_MAX_AGE", "60")) != 0,
+)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "alianzas.User"
 

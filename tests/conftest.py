@@ -132,6 +132,9 @@ def _check_compiled_queries():
     from django.conf import settings
 
     settings.COMPILED_QUERIES_CHECK = True
+    # And run prepared on PostgreSQL, as production runs them with persistent connections
+    # (the suite's CONN_MAX_AGE=0 would otherwise leave them unprepared).
+    settings.COMPILED_QUERIES_PREPARED = True
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,8 @@ import os
 import threading
 
 import pytest
-from django.db import connection
-from django.db.models import Count, Exists, OuterRef
+from django.db import connection, transaction
+from django.db.models import Case, Count, Exists, OuterRef, Value, When
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
@@ -258,3 +258,86 @@ def test_date_arguments_behave_the_same_on_sqlite(tmp_path):
     )
     assert outcome.returncode == 0, outcome.stdout[-4000:] + outcome.stderr[-2000:]
     assert "3 passed" in outcome.stdout, outcome.stdout[-2000:]
+
+
+# --- Prepared on PostgreSQL -----------------------------------------------------------
+
+
+def _closed_first(alliance_id):
+    """A read whose parameters are not all compared with a column: a number in a CASE."""
+    return (
+        Commitment.objects.filter(alliance_id=alliance_id)
+        .annotate(closed=Case(When(status="done", then=Value(1)), default=Value(0)))
+        .order_by("-closed", "pk")
+    )
+
+
+def test_a_compiled_read_runs_prepared_with_the_rows_and_types_it_builds():
+    alliance = AllianceFactory()
+    CommitmentFactory(alliance=alliance)
+    query = CompiledQuery(_closed_first)
+    query(alliance.pk)  # prepared on this connection
+    with CaptureQueriesContext(connection) as captured:
+        rows = query(alliance.pk)
+    assert [sql["sql"].split("(")[0] for sql in captured.captured_queries] == [
+        f"EXECUTE {next(iter(query._statements.values())).name}"
+    ]
+    built = list(_closed_first(alliance.pk))
+    assert [(c.pk, c.closed) for c in rows] == [(c.pk, c.closed) for c in built]
+    # The CASE's numbers come back as numbers, as they do unprepared (not as text).
+    assert all(type(c.closed) is int for c in rows)
+
+
+def test_without_the_setting_it_runs_unprepared(settings):
+    settings.COMPILED_QUERIES_PREPARED = False
+    alliance = AllianceFactory()
+    query = CompiledQuery(_closed_first)
+    with CaptureQueriesContext(connection) as captured:
+        query(alliance.pk)
+        query(alliance.pk)
+    assert [sql["sql"].startswith("SELECT") for sql in captured.captured_queries] == [True] * 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_connection_prepares_it_again():
+    alliance = AllianceFactory()
+    made = CommitmentFactory(alliance=alliance)
+    query = CompiledQuery(_closed_first)
+    assert query(alliance.pk) == [made]
+    connection.close()  # as CONN_MAX_AGE or a failed health check closes it
+    assert query(alliance.pk) == [made]
+    # Prepared inside a transaction that is rolled back: still prepared (PostgreSQL's
+    # PREPARE is not transactional), so the next call's EXECUTE finds it.
+    connection.close()
+
+    def read_then_fail():
+        with transaction.atomic():
+            query(alliance.pk)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        read_then_fail()
+    assert query(alliance.pk) == [made]
+
+
+def test_a_statement_postgresql_refuses_runs_unprepared_and_spoils_no_transaction(
+    monkeypatch, caplog
+):
+    alliance = AllianceFactory()
+    made = CommitmentFactory(alliance=alliance)
+    monkeypatch.setattr("alianzas.compiled._placeholders", lambda sql: "SELEC nothing")
+    query = CompiledQuery(_closed_first)
+    with transaction.atomic():
+        assert query(alliance.pk) == [made]
+        # The transaction goes on: the refusal was rolled back to a savepoint of its own.
+        assert Commitment.objects.filter(pk=made.pk).exists()
+    assert "run unprepared" in caplog.text
+    assert all(statement.refused for statement in query._statements.values())
+
+
+def test_the_placeholders_are_numbered_and_percent_signs_kept():
+    from alianzas.compiled import _placeholders
+
+    assert _placeholders("a = %s AND b LIKE '%%x' AND c IN (%s, %s)") == (
+        "a = $1 AND b LIKE '%x' AND c IN ($2, $3)"
+    )
