@@ -33,6 +33,7 @@ alliance page: 1.75 ms planning, 0.48 ms executing its statements).
 
 import copy
 import datetime
+import decimal
 import functools
 import itertools
 import logging
@@ -218,13 +219,8 @@ def _run(statement: _Statement, params: tuple, using: str, known: dict | None) -
     connection = connections[using]
     compiler.connection = connection
     name = _prepared(statement, connection)
-    if name is None:
-        answer = (statement.sql, params)
-    else:
-        answer = (
-            f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}",
-            params,
-        )
+    sql = statement.sql if name is None else _execute_statement(name, params)
+    answer = (sql, params)
     compiler.as_sql = lambda *args, **kwargs: answer
     queryset = statement.queryset._chain()
     queryset.query.get_compiler = lambda *args, **kwargs: compiler
@@ -264,37 +260,53 @@ def _sql_type(param) -> str:
         return "bigint"
     if kind is datetime.date:
         return "date"
-    if kind is str:
-        return "text"
+    if kind is datetime.datetime:
+        return "timestamptz" if param.tzinfo else "timestamp"
+    if kind is decimal.Decimal:
+        return "numeric"
+    # Text, as psycopg2 writes it ('…'), has no type until the statement gives it one
+    # (an id compared with a number column, a word with a text column): left to infer.
     return "unknown"
 
 
 def _prepared(statement: _Statement, connection) -> str | None:
     """The name ``statement`` is prepared under on ``connection`` (prepared now if it is
     not yet), or None: not PostgreSQL, not wanted (``COMPILED_QUERIES_PREPARED``), or
-    refused (logged once), in which case it runs as it is.
+    refused (logged once), in which case it runs as it is."""
+    if statement.refused:
+        return None
+    if _prepare(connection, statement.name, statement.sql, statement.params):
+        return statement.name
+    statement.refused = connection.vendor == "postgresql" and _wanted()
+    return None
+
+
+def _wanted() -> bool:
+    return bool(getattr(settings, "COMPILED_QUERIES_PREPARED", False))
+
+
+def _prepare(connection, name: str, sql: str, params) -> bool:
+    """Whether ``sql`` is prepared as ``name`` on ``connection``, preparing it now if it is
+    not yet (its parameters typed as ``params`` are, ``_sql_type``).
 
     Prepared on the driver's own cursor, as Django sets a new connection up (its time
     zone, say): once per connection, not a statement of the request that asked first. A
     prepared statement outlives the transaction it was prepared in (PostgreSQL's
-    ``PREPARE`` is not transactional), so a rollback keeps it; a new connection
-    prepares again."""
-    if connection.vendor != "postgresql" or statement.refused:
-        return None
-    if not getattr(settings, "COMPILED_QUERIES_PREPARED", False):
-        return None
+    ``PREPARE`` is not transactional), so a rollback keeps it; a new connection prepares
+    again. Inside a transaction a refusal is rolled back to a savepoint of its own, so that
+    the transaction goes on."""
+    if connection.vendor != "postgresql" or not _wanted():
+        return False
     connection.ensure_connection()
     raw = connection.connection
     kept = connection.__dict__.get("_compiled_prepared")
     if kept is None or kept[0] is not raw:
         kept = connection.__dict__["_compiled_prepared"] = (raw, set())
-    name = statement.name
     if name in kept[1]:
-        return name
-    types = ", ".join(_sql_type(param) for param in statement.params)
+        return True
+    types = ", ".join(_sql_type(param) for param in params)
     declared = f" ({types})" if types else ""
-    prepare = f"PREPARE {name}{declared} AS {_placeholders(statement.sql)}"
-    # Inside a transaction, a refusal must not spoil it: a savepoint of its own.
+    prepare = f"PREPARE {name}{declared} AS {_placeholders(sql)}"
     in_transaction = connection.in_atomic_block or not connection.get_autocommit()
     with raw.cursor() as cursor:
         if in_transaction:
@@ -304,14 +316,37 @@ def _prepared(statement: _Statement, connection) -> str | None:
         except connection.Database.Error:
             if in_transaction:
                 cursor.execute("ROLLBACK TO SAVEPOINT compiled_prepare")
-            logger.warning("%s is run unprepared", statement.sql, exc_info=True)
-            statement.refused = True
-            return None
+            logger.warning("Run unprepared: %s", sql, exc_info=True)
+            return False
         finally:
             if in_transaction:
                 cursor.execute("RELEASE SAVEPOINT compiled_prepare")
     kept[1].add(name)
-    return name
+    return True
+
+
+def _execute_statement(name: str, params) -> str:
+    return f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}"
+
+
+_RAW_NAMES: dict[str, str] = {}  # raw SQL → its name as a prepared statement
+_RAW_REFUSED: set[str] = set()
+
+
+def execute(cursor, sql: str, params) -> None:
+    """``cursor.execute(sql, params)`` for a statement written in SQL whose text is the same
+    on every call (positional ``%s`` parameters, their types the same on every call),
+    prepared on PostgreSQL as the compiled reads are."""
+    connection = cursor.db
+    name = _RAW_NAMES.get(sql)
+    if name is None:
+        name = _RAW_NAMES.setdefault(sql, f"raw_{next(_PREPARED_NAMES)}")
+    if sql not in _RAW_REFUSED and _prepare(connection, name, sql, params):
+        cursor.execute(_execute_statement(name, params), params)
+        return
+    if connection.vendor == "postgresql" and _wanted():
+        _RAW_REFUSED.add(sql)
+    cursor.execute(sql, params)
 
 
 def compiled(build) -> CompiledQuery:

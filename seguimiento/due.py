@@ -29,6 +29,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from alianzas import compiled
 from alianzas.cycles import cycle_started_on
 from alianzas.lifecycle import MONITORING_PHASES, NEW_CYCLE_TRANSITIONS
 from alianzas.models import Alliance, Frequency, Indicator, Objective, PhaseChange
@@ -192,7 +193,8 @@ def late_indicator_ids(alliance_ids, today: datetime.date) -> list[int]:
         return []
     sql, params = late_indicators_sql(alliance_ids, today)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        # Its text is the same for as many alliances: prepared, it is planned once.
+        compiled.execute(cursor, sql, params)
         return [row[0] for row in cursor.fetchall()]
 
 

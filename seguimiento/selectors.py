@@ -17,7 +17,6 @@ from django.db.models import (
     Subquery,
     Window,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -25,7 +24,7 @@ from alianzas.compiled import compiled
 from alianzas.lifecycle import Phase
 from alianzas.models import Actor, Alliance, Indicator, Membership, Objective, Role
 from alianzas.selectors import count_of, small_scope_ids
-from seguimiento.due import late_indicators_sql, late_q
+from seguimiento.due import late_indicator_ids, late_q
 from seguimiento.models import OPEN_STATUSES, Commitment, Measurement
 
 logger = logging.getLogger(__name__)
@@ -210,13 +209,19 @@ def stale_indicators(scope) -> list[Indicator]:
 
 
 def _stale_indicators_of(alliance_ids: list[int]) -> list[Indicator]:
-    """``stale_indicators`` of a person's few alliances, in one query: which are late is
-    asked in SQL (``late_indicators_sql``, which costs no Python to build) inside it."""
+    """``stale_indicators`` of a person's few alliances: which are late, asked in SQL
+    (``late_indicator_ids``, prepared), then those indicators, compiled."""
     if not alliance_ids:
         return []
-    late = RawSQL(*late_indicators_sql(alliance_ids, timezone.localdate()))
-    return list(
-        Indicator.objects.filter(pk__in=late)
+    late = late_indicator_ids(alliance_ids, timezone.localdate())
+    return _by_lateness(sorted(late)) if late else []
+
+
+@compiled
+def _by_lateness(indicator_ids: list[int]):
+    """The indicators, the longest unmeasured first, with what the dashboard shows."""
+    return (
+        Indicator.objects.filter(pk__in=indicator_ids)
         .annotate(last_period_end=Max("measurements__period_end"))
         .select_related("objective__alliance")
         .order_by(F("last_period_end").asc(nulls_first=True), "pk")[:ATTENTION_SIZE]

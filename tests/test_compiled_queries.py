@@ -331,7 +331,7 @@ def test_a_statement_postgresql_refuses_runs_unprepared_and_spoils_no_transactio
         assert query(alliance.pk) == [made]
         # The transaction goes on: the refusal was rolled back to a savepoint of its own.
         assert Commitment.objects.filter(pk=made.pk).exists()
-    assert "run unprepared" in caplog.text
+    assert "Run unprepared" in caplog.text
     assert all(statement.refused for statement in query._statements.values())
 
 
@@ -341,3 +341,25 @@ def test_the_placeholders_are_numbered_and_percent_signs_kept():
     assert _placeholders("a = %s AND b LIKE '%%x' AND c IN (%s, %s)") == (
         "a = $1 AND b LIKE '%x' AND c IN ($2, $3)"
     )
+
+
+def test_a_statement_written_in_sql_runs_prepared_with_the_same_rows():
+    from alianzas import compiled as compiled_module
+
+    alliance = AllianceFactory()
+    made = CommitmentFactory(alliance=alliance)
+    CommitmentFactory(alliance=alliance, description="Otra cosa")
+    # An id written as text (as ``seguimiento.due`` binds them) takes the column's type.
+    sql = (
+        "SELECT id FROM seguimiento_commitment WHERE alliance_id IN (%s) "
+        "AND description LIKE %s ORDER BY id"
+    )
+    params = [str(alliance.pk), "Financiar%"]
+    with connection.cursor() as cursor:
+        compiled_module.execute(cursor, sql, params)
+        first = cursor.fetchall()
+    with CaptureQueriesContext(connection) as captured, connection.cursor() as cursor:
+        compiled_module.execute(cursor, sql, params)
+        second = cursor.fetchall()
+    assert first == second == [(made.pk,)]
+    assert captured.captured_queries[0]["sql"].startswith("EXECUTE raw_")
