@@ -27,13 +27,37 @@ def is_coordinator(user, alliance: Alliance) -> bool:
     prefetched = getattr(alliance, "_prefetched_objects_cache", {}).get("coordinators")
     if prefetched is not None:  # the page already read them
         return any(coordinator.pk == user.pk for coordinator in prefetched)
-    return alliance.coordinators.filter(pk=user.pk).exists()
+    return bool(_coordinator_link(alliance.pk, user.pk))
 
 
 def represents(user, actor_id: int) -> bool:
     if not (user.is_authenticated and user.is_active):
         return False
-    return user.actors.filter(pk=actor_id).exists()
+    if type(actor_id) is not int:  # a form's value: asked as it is
+        return user.actors.filter(pk=actor_id).exists()
+    return bool(_representative_link(actor_id, user.pk))
+
+
+# Whether a link exists, compiled once (each asked on most pages and every write): the
+# first link's id, or nothing.
+@compiled
+def _coordinator_link(alliance_id: int, user_id: int):
+    links = Alliance.coordinators.through.objects.filter(alliance_id=alliance_id, user_id=user_id)
+    return links.values_list("pk", flat=True)[:1]
+
+
+@compiled
+def _representative_link(actor_id: int, user_id: int):
+    links = Actor.representatives.through.objects.filter(actor_id=actor_id, user_id=user_id)
+    return links.values_list("pk", flat=True)[:1]
+
+
+@compiled
+def _represented_membership(alliance_id: int, user_id: int):
+    memberships = Membership.objects.filter(
+        alliance_id=alliance_id, actor__representatives=user_id
+    ).order_by()
+    return memberships.values_list("pk", flat=True)[:1]
 
 
 def visible_alliances(user) -> QuerySet[Alliance]:
@@ -68,10 +92,7 @@ def can_view_alliance(user, alliance: Alliance) -> bool:
         return True
     if not (user.is_authenticated and user.is_active):
         return False
-    return (
-        is_coordinator(user, alliance)
-        or Membership.objects.filter(alliance=alliance, actor__representatives=user.pk).exists()
-    )
+    return is_coordinator(user, alliance) or bool(_represented_membership(alliance.pk, user.pk))
 
 
 def can_manage_alliance(user, alliance: Alliance) -> bool:

@@ -8,8 +8,9 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from alianzas.compiled import compiled
 from alianzas.criteria import CONDITIONS_FOR_SUCCESS, HEALTH_QUESTIONS
-from alianzas.form_fields import ModelChoiceField, ModelForm
+from alianzas.form_fields import ModelChoiceField, ModelForm, OneQueryChoices
 from alianzas.forms import DateInput, score_field
 from alianzas.models import Actor, Alliance, Membership
 from alianzas.widgets import QuickSelect
@@ -153,10 +154,36 @@ class MeasurementForm(forms.Form):
             self.initial.setdefault("period_start", periods[-1].key)
 
 
+def _represented(user_id: int):
+    """The alliances of the actors ``user_id`` represents, by name: only what an option
+    shows (its name)."""
+    theirs = Membership.objects.filter(alliance_id=OuterRef("pk"), actor__representatives=user_id)
+    return Alliance.objects.filter(Exists(theirs)).only("pk", "name").order_by("name", "pk")
+
+
+_represented_options = compiled(_represented)
+
+
+class _RepresentedChoices(OneQueryChoices):
+    """The options read compiled (``_represented_options``), as the page draws them on
+    every visit; the field checks a choice against the same rows with its queryset."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for alliance in _represented_options(self.field.user_id):
+            yield self.choice(alliance)
+
+
+class _RepresentedAllianceField(ModelChoiceField):
+    iterator = _RepresentedChoices
+    user_id = None
+
+
 class MyCommitmentsFilterForm(forms.Form):
     """Filters of “My commitments”: only the alliances of the person's own actors."""
 
-    alliance = ModelChoiceField(
+    alliance = _RepresentedAllianceField(
         label=_("Alliance"), queryset=Alliance.objects.none(), required=False, widget=QuickSelect
     )
     status = forms.ChoiceField(
@@ -168,14 +195,9 @@ class MyCommitmentsFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        theirs = Membership.objects.filter(
-            alliance_id=OuterRef("pk"), actor__representatives=user.pk
-        )
-        # Only what an option shows (its name): the field checks a choice with the same
-        # query, and builds each option from these rows.
-        self.fields["alliance"].queryset = (
-            Alliance.objects.filter(Exists(theirs)).only("pk", "name").order_by("name", "pk")
-        )
+        field = self.fields["alliance"]
+        field.queryset = _represented(user.pk)
+        field.user_id = user.pk
 
 
 class HealthCheckForm(forms.Form):
