@@ -262,7 +262,7 @@ def _sql_type(param) -> str:
         return "date"
     if kind is datetime.datetime:
         return "timestamptz" if param.tzinfo else "timestamp"
-    if kind is decimal.Decimal:
+    if kind is decimal.Decimal or kind is float:  # psycopg2 writes both as numerals
         return "numeric"
     # Text, as psycopg2 writes it ('…'), has no type until the statement gives it one
     # (an id compared with a number column, a word with a text column): left to infer.
@@ -297,6 +297,9 @@ def _prepare(connection, name: str, sql: str, params) -> bool:
     the transaction goes on."""
     if connection.vendor != "postgresql" or not _wanted():
         return False
+    # As Django's cursor does first (once a request): a connection the server dropped is
+    # replaced now, so that the statement is prepared where it will run.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     raw = connection.connection
     kept = connection.__dict__.get("_compiled_prepared")

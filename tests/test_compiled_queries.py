@@ -363,3 +363,35 @@ def test_a_statement_written_in_sql_runs_prepared_with_the_same_rows():
         second = cursor.fetchall()
     assert first == second == [(made.pk,)]
     assert captured.captured_queries[0]["sql"].startswith("EXECUTE raw_")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_server_dropped_is_replaced_before_preparing():
+    """The first read of a request may be a compiled one: it checks the connection as
+    Django's cursor does (once a request), so that what it prepares is on the connection
+    the statement then runs on."""
+    import psycopg2
+
+    alliance = AllianceFactory()
+    made = CommitmentFactory(alliance=alliance)
+    query = CompiledQuery(_closed_first)
+    assert query(alliance.pk) == [made]
+    assert connection.health_check_enabled
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    settings_dict = connection.settings_dict
+    killer = psycopg2.connect(
+        dbname=settings_dict["NAME"],
+        user=settings_dict["USER"],
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"],
+    )
+    try:
+        killer.autocommit = True
+        with killer.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        killer.close()
+    connection.health_check_done = False  # as at the start of the next request
+    assert query(alliance.pk) == [made]
