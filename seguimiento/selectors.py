@@ -342,3 +342,14 @@ def commitments_by_actor(alliance: Alliance, cycle: int) -> list[tuple[Actor, li
     for commitment in commitments:
         grouped.setdefault(commitment.actor_id, (commitment.actor, []))[1].append(commitment)
     return list(grouped.values())
+
+
+def represented_alliance_ids(user) -> QuerySet:
+    """The alliances that ``user``'s actors belong (or belonged) to or have a commitment in:
+    everything “My commitments” shows comes from them."""
+    actor_ids = Actor.representatives.through.objects.filter(user=user.pk).values("actor_id")
+    members = Membership.objects.filter(actor__in=actor_ids).order_by()
+    committed = Commitment.objects.filter(actor__in=actor_ids).order_by()
+    return members.values_list("alliance_id", flat=True).union(
+        committed.values_list("alliance_id", flat=True)
+    )

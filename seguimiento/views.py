@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from alianzas import access
+from alianzas import access, generations
 from alianzas.models import Indicator
 from alianzas.reversing import page_url
 from alianzas.views import (
@@ -26,7 +26,7 @@ from alianzas.views import (
     paginate,
     submit,
 )
-from seguimiento import panels, services
+from seguimiento import panels, selectors, services
 from seguimiento.forms import (
     CancelCommitmentForm,
     CommitmentForm,
@@ -158,10 +158,14 @@ def my_commitments(request):
     context = {
         "nav": "my_commitments",
         "filter_form": form,
-        # Built on every visit: built, it meets the goal the page cache was for
-        # (docs/performance.md, "Where the page cache stays").
+        # Cached for this person until one of the alliances their actors are in changes
+        # (the filter's choices and the rows all come from those).
+        "content_cache": generations.content_cache(
+            "my-commitments", request, selectors.represented_alliance_ids(request.user)
+        ),
         "page": later(my_commitments_page, request, commitments),
-        # What floors above add (the committee's action points).
+        # What floors above add (the committee's action points): not cached, since what a
+        # person owes there need not be in an alliance their actors belong to.
         "panels": later(panels.render_panels, panels.MY_COMMITMENTS, request),
         # is_representative: from the navigation's facts (seguimiento.nav).
     }

@@ -326,10 +326,7 @@ class TestAlliancePage:
         assert response.status_code != 403
 
 
-class TestPagesBuiltOnEveryVisit:
-    """Once cached too; built on every visit now (docs/performance.md): what changed shows
-    at once all the same."""
-
+class TestOtherCachedPages:
     def test_the_dashboard_shows_a_phase_change_at_once(self, alliance, coordinator):
         ready_for_implementation(alliance)
         CommitmentFactory(alliance=alliance, actor=alliance.actors.get(name__startswith="Gob"))

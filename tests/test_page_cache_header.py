@@ -52,23 +52,3 @@ def test_the_alliance_list_is_built_on_every_visit(alliance, coordinator):
         assert "X-Page-Cache" not in client.get(url)
     type(alliance).objects.filter(pk=alliance.pk).update(name="Agua segura renombrada")
     assert "Agua segura renombrada" in client.get(url).content.decode()
-
-
-def test_the_dashboard_mis_compromisos_and_the_monitoring_view_are_built_on_every_visit(
-    alliance, coordinator, member_representative
-):
-    """Built, each meets the goal the page cache was kept for (docs/performance.md): they
-    have none, so what changed shows at once whatever the cache holds."""
-    for person, url in (
-        (coordinator, reverse("fases:dashboard")),
-        (coordinator, reverse("seguimiento:monitoring", args=[alliance.pk])),
-        (member_representative, reverse("seguimiento:my_commitments")),
-    ):
-        client = signed_in(person)
-        for _visit in range(3):
-            response = client.get(url)
-            assert response.status_code == 200
-            assert "X-Page-Cache" not in response, url
-    client = signed_in(coordinator)
-    type(alliance).objects.filter(pk=alliance.pk).update(name="Agua segura renombrada")
-    assert "Agua segura renombrada" in client.get(reverse("fases:dashboard")).content.decode()
