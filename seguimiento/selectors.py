@@ -72,7 +72,13 @@ def board(alliances: QuerySet[Alliance]) -> list[BoardColumn]:
     # subqueries would otherwise run for every alliance in the portfolio.
     shown = (
         alliances.annotate(
-            rank=Window(RowNumber(), partition_by=F("phase"), order_by=F("updated_at").desc())
+            # Ties by id, as ``_board_of_few`` breaks them: the same alliances on every
+            # visit, not whichever PostgreSQL happens to sort first.
+            rank=Window(
+                RowNumber(),
+                partition_by=F("phase"),
+                order_by=(F("updated_at").desc(), F("pk").asc()),
+            )
         )
         .filter(rank__lte=BOARD_COLUMN_SIZE)
         .values_list("pk", flat=True)

@@ -238,3 +238,23 @@ def test_the_late_indicators_of_a_few_alliances_are_those_of_the_general_rule():
     from_ids = selectors.stale_indicators(ids)
     assert from_ids  # the monthly indicators of Monitoreo and Evaluación have no value
     assert from_ids == selectors.stale_indicators(Alliance.objects.filter(pk__in=ids))
+
+
+def test_a_portfolios_board_breaks_ties_by_id_as_a_few_alliances_board_does():
+    """Alliances changed at the same moment: the column shows the lowest ids, whatever order
+    PostgreSQL reads the rows in (here the last written first: updated newest id first)."""
+    coordinator = UserFactory()
+    made = [
+        AllianceFactory(coordinators=[coordinator], phase=Phase.IDENTIFICATION, name=f"A{n:02}")
+        for n in range(selectors.BOARD_COLUMN_SIZE + 3)
+    ]
+    moment = timezone.now()
+    for alliance in reversed(made):
+        Alliance.objects.filter(pk=alliance.pk).update(updated_at=moment)
+    ids = [alliance.pk for alliance in made]
+
+    general = selectors.board(Alliance.objects.filter(pk__in=ids))[0]
+    few, _overdue = selectors._board_of_few(ids)
+    expected = sorted(ids)[: selectors.BOARD_COLUMN_SIZE]
+    assert [alliance.pk for alliance in general.alliances] == expected
+    assert [alliance.pk for alliance in few[0].alliances] == expected
