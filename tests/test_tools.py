@@ -163,6 +163,30 @@ def test_a_page_that_got_no_answer_is_not_a_met_target():
     assert "❌ not met: No error responses, every page answered" in text
 
 
+def test_the_bench_report_sets_the_mixed_run_without_the_page_cache_beside_it():
+    """Whether the page cache earns its keep is read from the same day's work on a server
+    without it: the report sets the two runs side by side, and counts the second's errors."""
+    from tools.bench.report import build
+    from tools.bench.stats import summary
+
+    results = bench_results()
+    results.mixed_uncached = {
+        **results.mixed,
+        "page_cache": False,
+        "pages": {
+            "Alliance page": {**summary([0.010, 0.012], duration=30), "hits": 0, "misses": 0},
+        },
+    }
+    text = build(results)
+
+    assert "## What the page cache saves in the mixed run" in text
+    # On 5.0 / 6.0 ms (median / p95) with the cache, 11.0 / 12.0 ms without: 5.5× and 6.0×.
+    assert "| Alliance page (page cache) | 5.0 | 11.0 | 6.0 | 12.0 | 5.5× | 6.0× |" in text
+    assert "✅ met: No error responses" in text
+    results.mixed_uncached["pages"]["Alliance page"]["bad_status"] = 2
+    assert "❌ not met: No error responses, every page answered (2 errors" in build(results)
+
+
 def sweep(commitments: int, seconds: float, floor: float, memory: float = 114) -> dict:
     return {
         "commitments": commitments,
@@ -259,6 +283,41 @@ def test_every_write_of_the_bench_is_accepted_by_its_view():
         if write.reset:
             write.reset()
     assert data.reset_write_world(world).alliances == world.alliances
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_bench_measures_on_a_copy_whose_writes_do_not_reach_the_next_run(monkeypatch):
+    """Each run's writes once stayed in the bench's database, and each run measured more
+    rows than the one before: the measurements now write to a copy, dropped afterwards."""
+    import os
+
+    from django.db import connection
+
+    from alianzas.models import User
+    from tests.factories import UserFactory
+    from tools.bench import data
+
+    original = connection.settings_dict["NAME"]
+    monkeypatch.setenv("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{original}?x=1")
+    person = UserFactory(first_name="Antes")
+    with connection.cursor() as cursor:  # a thread's leftover connection would block the copy
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    with data.measured_copy() as copy:
+        assert copy == f"{original}_measured"
+        assert connection.settings_dict["NAME"] == copy
+        assert os.environ["DATABASE_URL"] == f"postgres://postgres@127.0.0.1:5432/{copy}?x=1"
+        assert User.objects.get(pk=person.pk).first_name == "Antes"  # the data is there
+        User.objects.filter(pk=person.pk).update(first_name="Escrito al medir")
+    assert connection.settings_dict["NAME"] == original
+    assert os.environ["DATABASE_URL"].endswith(f"/{original}?x=1")
+    assert User.objects.get(pk=person.pk).first_name == "Antes"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [f"{original}_measured"])
+        assert cursor.fetchone() is None  # dropped
 
 
 # --- bench_templates: Django's templates beside Jinja2 ----------------------------------------

@@ -149,11 +149,13 @@ class Person:
         self.session.close()
 
 
-def run(plans: list[dict], seconds: float, out) -> dict:
+def run(plans: list[dict], seconds: float, out, *, page_cache: bool = True) -> dict:
     """Every person signs in, then all work for ``seconds``: per page the latency summary,
-    failures and page-cache hits and misses, and the hit rate over every page."""
+    failures and page-cache hits and misses, and the hit rate over every page. With
+    ``page_cache=False``, the same day on a server without the page cache: every page built
+    (what the page cache saves, measured beside it)."""
     tally = Tally()
-    with http.Server(page_cache=True) as server:
+    with http.Server(page_cache=page_cache) as server:
         people = [
             Person(
                 http.Session(server.base, http.sign_in(server.base, p["username"], PASSWORD)),
@@ -162,7 +164,8 @@ def run(plans: list[dict], seconds: float, out) -> dict:
             )
             for p in plans
         ]
-        out(f"Mixed run: {len(people)} people warm up, then work for {seconds:g} s…")
+        what = "" if page_cache else " (page cache off)"
+        out(f"Mixed run{what}: {len(people)} people warm up, then work for {seconds:g} s…")
         box = {}
 
         def start_the_clock():
@@ -185,6 +188,7 @@ def run(plans: list[dict], seconds: float, out) -> dict:
     hits = sum(c["hit"] for c in tally.cache.values())
     misses = sum(c["miss"] for c in tally.cache.values())
     return {
+        "page_cache": page_cache,
         "people": len(plans),
         "roles": dict(Counter(p["role"] for p in plans)),
         "seconds": seconds,

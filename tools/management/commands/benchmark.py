@@ -129,14 +129,20 @@ class Command(BaseCommand):
         data.analyze()
         out(f"Data ready in {time.monotonic() - started:.1f} s.")
 
-        measured = pages.pages(readers)
-        for page in measured:
-            user = readers.users[page.person]
-            page.queries, page.cached_queries = pages.count_queries(page, user)
-        pages.load(measured, readers.users, options, page_cache=True, out=out)
-        pages.load(measured, readers.users, options, page_cache=False, out=out)
-        done = writes.measure(world, options, out)
-        together = mixed.run(plans, options["mixed_seconds"], out)
+        # Measured on copies, each dropped afterwards: no run's writes reach the next run's
+        # data, and the two mixed runs (with the page cache and without) start from the same.
+        with data.measured_copy():
+            measured = pages.pages(readers)
+            for page in measured:
+                user = readers.users[page.person]
+                page.queries, page.cached_queries = pages.count_queries(page, user)
+            pages.load(measured, readers.users, options, page_cache=True, out=out)
+            pages.load(measured, readers.users, options, page_cache=False, out=out)
+            done = writes.measure(world, options, out)
+        with data.measured_copy():
+            together = mixed.run(plans, options["mixed_seconds"], out)
+        with data.measured_copy():
+            uncached = mixed.run(plans, options["mixed_seconds"], out, page_cache=False)
         results = report.Results(
             options=options,
             seconds=time.monotonic() - started,
@@ -145,6 +151,7 @@ class Command(BaseCommand):
             pages=measured,
             writes=done,
             mixed=together,
+            mixed_uncached=uncached,
             sweeps=[],
         )
         # Written once before the sweeps, which take longest: a sweep that fails or is
