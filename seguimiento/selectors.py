@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.cache import cache
+from django.core.paginator import Page
 from django.db.models import (
     Count,
     Exists,
@@ -125,6 +126,17 @@ def _board_of_few(ids: list[int]) -> tuple[list[BoardColumn], list[dict]]:
         for a in overdue[:ATTENTION_SIZE]
     ]
     return columns, rows
+
+
+def summarised(page: Page) -> Page:
+    """``page`` of alliance ids, ordered by name as ``_summary_of`` orders them, with the
+    alliances in their place, each with ``with_summary``'s figures. Paginating the summarised
+    rows themselves compiled their subqueries twice on every visit (the count and the page:
+    about 6 ms of the alliance list's 12); the bare ids count and slice in about 1.7 ms, and
+    the page's few are one compiled read (about 1 ms)."""
+    ids = list(page.object_list)
+    page.object_list = _summary_of(ids, timezone.localdate()) if ids else []
+    return page
 
 
 @compiled

@@ -472,6 +472,39 @@ class TestFiltersAndLanguage:
         assert "Agua para Puno" in text
         assert "Turismo en Cusco" not in text
 
+    def test_the_alliance_list_pages_by_name_each_row_with_its_figures(
+        self, as_coordinator, coordinator
+    ):
+        """The list is paginated on the alliances' ids, then the page's rows are read with
+        their figures: the rows keep the name order, page after page, with their own lead
+        actor, members and overdue commitments."""
+        names = [f"Alianza {number:02d}" for number in range(27)]
+        for name in reversed(names):
+            AllianceFactory(name=name, coordinators=[coordinator])
+        last = Alliance.objects.get(name="Alianza 26")
+        lead = MembershipFactory(alliance=last, role=Role.LEADER, actor__name="Gobierno de Tacna")
+        MembershipFactory(alliance=last)
+        CommitmentFactory(alliance=last, actor=lead.actor, due_date=datetime.date(2020, 1, 1))
+        url = reverse("seguimiento:alliance_list")
+
+        first = as_coordinator.get(url)
+        second = as_coordinator.get(url, {"page": 2})
+        empty = as_coordinator.get(url, {"q": "ninguna coincide"})
+
+        rows = first.context["page"].object_list
+        assert [alliance.name for alliance in rows] == names[:25]
+        assert [alliance.name for alliance in second.context["page"].object_list] == names[25:]
+        assert first.context["page"].paginator.count == 27
+        shown = second.context["page"].object_list[-1]
+        assert (shown.lead_actor_name, shown.member_count, shown.overdue_count) == (
+            "Gobierno de Tacna",
+            2,
+            1,
+        )
+        assert '<span class="overdue">1</span>' in page_text(second)
+        assert list(empty.context["page"].object_list) == []
+        assert "Ninguna alianza coincide con estos filtros." in page_text(empty)
+
     def test_bad_filter_values_are_ignored_not_fatal(self, as_coordinator):
         response = as_coordinator.get(
             reverse("fases:dashboard"),
