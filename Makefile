@@ -62,8 +62,9 @@ messages: install
 # between runs), gunicorn with production settings (tools/bench_settings.py: the API beside a
 # plain DRF ModelViewSet) and two workers, wrk on every page (three rounds of 5 s, page cache
 # on, then once with it off), the five writes (POST and redirect, 200 each), a mixed run of
-# people reading and writing (page cache hit rate), and the reminder sweep at 10k, 100k and 1M
-# commitments. About twenty-five minutes on a first run. BENCH_ARGS=--quick checks the
+# people reading and writing (page cache hit rate), the same run without the page cache, and
+# the reminder sweep at 10k, 100k and 1M commitments. Everything measured writes to a copy of
+# the database, dropped afterwards: no run's writes reach the next. About twenty-five minutes on a first run. BENCH_ARGS=--quick checks the
 # instrument in minutes (tiny data, report to a temporary file); BENCH_ARGS="--sweeps ''"
 # leaves the sweep out. The bench's Redis database (BENCH_CACHE_URL, db 3) is emptied.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/alianzas_bench
