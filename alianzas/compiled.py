@@ -75,19 +75,26 @@ class CompiledQueryMismatch(AssertionError):
 
 def _shape(args) -> tuple | None:
     """Each argument's shape: ``None`` for a number, ``"date"`` for a date, the length of a
-    list; ``None`` overall for arguments that are not numbers, dates (a ``datetime`` is
-    not one) or non-empty lists of numbers."""
+    list; ``None`` overall for arguments that are not numbers (of 64 bits), dates (a
+    ``datetime`` is not one) or non-empty lists of numbers."""
     shape = []
     for arg in args:
-        if type(arg) is int:
+        if _number(arg):
             shape.append(None)
         elif type(arg) is datetime.date:
             shape.append("date")
-        elif isinstance(arg, list | tuple) and arg and all(type(item) is int for item in arg):
+        elif isinstance(arg, list | tuple) and arg and all(_number(item) for item in arg):
             shape.append(len(arg))
         else:
             return None
     return tuple(shape)
+
+
+def _number(arg) -> bool:
+    """A whole number a 64-bit column can hold. A larger one (an id from a URL: the path
+    converter takes any digits) is left to the ORM, which reads no row for it; as a
+    parameter, PostgreSQL would refuse it."""
+    return type(arg) is int and -(2**63) <= arg < 2**63
 
 
 def _stand_in(size):

@@ -5,7 +5,6 @@ resolve the alliance and the person's access, call ``fases.agreements`` or
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +14,6 @@ from django.views.decorators.http import require_POST
 
 from alianzas import access
 from alianzas.lifecycle import Phase
-from alianzas.models import User
 from alianzas.views import alliance_url, done, form_page, submit
 from fases import agreements, mid_course
 from fases.agreement_forms import (
@@ -45,7 +43,7 @@ def _coordinators(user) -> tuple:
     coordinators' ids, once; nothing for an administrator, who may do both anyway."""
     if access.is_administrator(user):
         return ()
-    return (Prefetch("coordinators", queryset=User.objects.only("pk")),)
+    return ("coordinators",)
 
 
 def _page(request, alliance, version, agreement, versions=None):

@@ -358,6 +358,20 @@ def test_choice_fields_refuse_ids_out_of_range_before_asking_the_database(
     assert multiple.clean([str(region.pk)]).get() == region
 
 
+@pytest.mark.parametrize("pk", [HUGE, str(2**63), str(2**63 - 1), "0"])
+@pytest.mark.parametrize(
+    "name",
+    ["fases:alliance_detail", "seguimiento:monitoring", "fases:governance", "fases:agreement"],
+)
+def test_an_alliance_id_no_alliance_has_is_not_found(client, coordinator, administrator, name, pk):
+    """The path takes any digits; the alliance is read by a compiled, prepared statement
+    whose parameter is a 64-bit number: a larger id is not found, never a server error."""
+    AllianceFactory(coordinators=[coordinator])
+    for person in (coordinator, administrator):
+        client.force_login(person)
+        assert client.get(reverse(name, args=[pk])).status_code == 404
+
+
 @pytest.mark.parametrize("name", ["regions", "goals"])
 @pytest.mark.parametrize("value", [HUGE, "-" + HUGE, "-1", str(2**63)])
 def test_the_alliance_form_refuses_huge_ids(client, coordinator, name, value):
