@@ -289,35 +289,51 @@ def test_every_write_of_the_bench_is_accepted_by_its_view():
 @pytest.mark.django_db(transaction=True)
 def test_the_bench_measures_on_a_copy_whose_writes_do_not_reach_the_next_run(monkeypatch):
     """Each run's writes once stayed in the bench's database, and each run measured more
-    rows than the one before: the measurements now write to a copy, dropped afterwards."""
+    rows than the one before: the measurements now write to a copy, dropped afterwards.
+    Made from a database of the test's own (a copy needs its source to itself; the test
+    database may have other threads' connections)."""
     import os
 
     from django.db import connection
 
-    from alianzas.models import User
-    from tests.factories import UserFactory
     from tools.bench import data
 
-    original = connection.settings_dict["NAME"]
-    monkeypatch.setenv("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{original}?x=1")
-    person = UserFactory(first_name="Antes")
-    with connection.cursor() as cursor:  # a thread's leftover connection would block the copy
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-    with data.measured_copy() as copy:
-        assert copy == f"{original}_measured"
-        assert connection.settings_dict["NAME"] == copy
-        assert os.environ["DATABASE_URL"] == f"postgres://postgres@127.0.0.1:5432/{copy}?x=1"
-        assert User.objects.get(pk=person.pk).first_name == "Antes"  # the data is there
-        User.objects.filter(pk=person.pk).update(first_name="Escrito al medir")
-    assert connection.settings_dict["NAME"] == original
-    assert os.environ["DATABASE_URL"].endswith(f"/{original}?x=1")
-    assert User.objects.get(pk=person.pk).first_name == "Antes"
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [f"{original}_measured"])
-        assert cursor.fetchone() is None  # dropped
+    test_database = connection.settings_dict["NAME"]
+    source = f"{test_database}_bench_source"
+    data.ensure_database({**connection.settings_dict, "NAME": source})
+    url = f"postgres://postgres@127.0.0.1:5432/{source}?x=1"
+    monkeypatch.setenv("DATABASE_URL", url)
+
+    def word() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT word FROM bench_probe")
+            return cursor.fetchone()[0]
+
+    connection.close()
+    connection.settings_dict["NAME"] = source
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS bench_probe")
+            cursor.execute("CREATE TABLE bench_probe (word text)")
+            cursor.execute("INSERT INTO bench_probe VALUES ('antes')")
+        with data.measured_copy() as copy:
+            assert copy == f"{source}_measured"
+            assert connection.settings_dict["NAME"] == copy
+            assert os.environ["DATABASE_URL"] == f"postgres://postgres@127.0.0.1:5432/{copy}?x=1"
+            assert word() == "antes"  # the data is there
+            with connection.cursor() as cursor:
+                cursor.execute("UPDATE bench_probe SET word = 'escrito al medir'")
+        assert connection.settings_dict["NAME"] == source
+        assert os.environ["DATABASE_URL"] == url
+        assert word() == "antes"
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [copy])
+            assert cursor.fetchone() is None  # dropped
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = test_database
+        with data._maintenance(connection.settings_dict) as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{source}" WITH (FORCE)')
 
 
 # --- bench_templates: Django's templates beside Jinja2 ----------------------------------------
