@@ -1,13 +1,15 @@
 """Generations: a token per alliance and per person that changes whenever something shown
 about them changes, so that what is rendered from them can be cached and never served stale.
 
-A page that costs many queries and a long template (an alliance's page, its monitoring,
-the dashboard, “My commitments”) caches its content under a key made of the generations it
-was built from. Any write to the alliance (its members, objectives, indicators, commitments,
-measurements, phase, evaluations…) replaces that alliance's token at once and again when
-the transaction commits, so the next request misses and builds the content afresh: there
-is no expiry to wait for and no list of cache keys to forget. Content is stored with the
-tokens it was built from and read with the current ones in one round trip.
+A page that costs many queries and a long template (an alliance's page, “My commitments”;
+the others meet their goal built on every visit, docs/performance.md) caches its content
+under a key made of the generations it was built from; what several pages work out about an
+alliance or a person (``alliance_value``, ``person_value``) is kept the same way. Any write
+to the alliance (its members, objectives, indicators, commitments, measurements, phase,
+evaluations…) replaces that alliance's token at once and again when the transaction commits,
+so the next request misses and builds the content afresh: there is no expiry to wait for and
+no list of cache keys to forget. Content is stored with the tokens it was built from and
+read with the current ones in one round trip.
 
 Writes are seen through model signals (``post_save``, ``pre_delete``, ``m2m_changed``) of the
 models registered with :func:`follow`, so the admin, the services and the shell are all
@@ -217,12 +219,10 @@ class ContentCache:
         _write(self.key, self.tokens, content, self.seconds)
 
 
-def content_cache(
-    name: str, request, alliance_ids: Iterable = (), *, any_alliance: bool = False
-) -> ContentCache | None:
+def content_cache(name: str, request, alliance_ids: Iterable = ()) -> ContentCache | None:
     """The cache of the content of page ``name`` as ``request.user`` sees it with the
-    request's query string (filters, page), built from ``alliance_ids`` (or from every
-    alliance, with ``any_alliance``); ``None`` when it must not be cached.
+    request's query string (filters, page), built from ``alliance_ids``; ``None`` when it
+    must not be cached.
 
     Content is kept for the person (what they may do differs), the language, the day (what
     is overdue changes at midnight) and the request's CSRF secret (the content holds forms
@@ -235,8 +235,6 @@ def content_cache(
         return None
     ids = sorted(set(alliance_ids))
     token_keys = [EVERYTHING, _person_key(user.pk), *(_alliance_key(pk) for pk in ids)]
-    if any_alliance:
-        token_keys.append(ANY_ALLIANCE)
     digest = hashlib.sha256(
         "|".join(
             [

@@ -326,7 +326,10 @@ class TestAlliancePage:
         assert response.status_code != 403
 
 
-class TestOtherCachedPages:
+class TestPagesBuiltOrCached:
+    """The dashboard and the monitoring view once cached too, built on every visit now
+    (docs/performance.md); Mis compromisos cached: what changed shows at once all the same."""
+
     def test_the_dashboard_shows_a_phase_change_at_once(self, alliance, coordinator):
         ready_for_implementation(alliance)
         CommitmentFactory(alliance=alliance, actor=alliance.actors.get(name__startswith="Gob"))

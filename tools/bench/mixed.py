@@ -128,12 +128,7 @@ class Person:
         """Each page the page cache keeps, once, not counted: the run measures a working
         day's steady state, where the cache is emptied by writes, not by the server's start
         (the bench starts each server with an empty cache)."""
-        alliance = self.plan["alliance"]
-        paths = [
-            reverse("fases:dashboard"),
-            reverse("fases:alliance_detail", args=[alliance]),
-            reverse("seguimiento:monitoring", args=[alliance]),
-        ]
+        paths = [reverse("fases:alliance_detail", args=[self.plan["alliance"]])]
         if self.plan["role"] == "representative":
             paths.append(reverse("seguimiento:my_commitments"))
         for path in paths:
