@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.core.paginator import Page
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
@@ -16,6 +17,8 @@ from django.db.models import (
     OuterRef,
     QuerySet,
     Subquery,
+    Value,
+    When,
     Window,
 )
 from django.db.models.functions import RowNumber
@@ -360,6 +363,67 @@ def commitments_by_actor(alliance: Alliance, cycle: int) -> list[tuple[Actor, li
     for commitment in commitments:
         grouped.setdefault(commitment.actor_id, (commitment.actor, []))[1].append(commitment)
     return list(grouped.values())
+
+
+# What Mis compromisos shows of each commitment, its alliance and its actor.
+MY_COMMITMENT_COLUMNS = (
+    "alliance_id",
+    "actor_id",
+    "cycle",
+    "description",
+    "due_date",
+    "status",
+    "progress",
+    "alliance__name",
+    "alliance__phase",
+    "actor__name",
+    "actor__acronym",
+)
+
+
+def _in_my_order(commitments: QuerySet[Commitment]) -> QuerySet[Commitment]:
+    """Mis compromisos' order: the open commitments first, the most urgent at the top."""
+    return commitments.annotate(
+        closed=Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1))
+    ).order_by("closed", "due_date", "pk")
+
+
+def _represented_commitments(user_id: int) -> QuerySet[Commitment]:
+    actor_ids = Actor.representatives.through.objects.filter(user_id=user_id).values("actor_id")
+    return Commitment.objects.filter(actor_id__in=actor_ids)
+
+
+def my_commitment_ids(user_id: int, *, alliance=None, status: str = "") -> list[int]:
+    """The ids of the commitments of ``user_id``'s actors in Mis compromisos' order, of
+    ``alliance`` and in ``status`` if given. Paginating these (a person's own, a few hundred
+    at most for the busiest actor) and reading the page's rows by id costs two compiled
+    reads; paginating the rows themselves built and compiled the count and the page on
+    every visit (about 5 ms of the page's 15, docs/performance.md)."""
+    if alliance is None and not status:
+        return _all_my_commitment_ids(user_id)
+    commitments = _represented_commitments(user_id)
+    if alliance is not None:
+        commitments = commitments.filter(alliance=alliance)
+    if status:
+        commitments = commitments.filter(status=status)
+    return list(_in_my_order(commitments).values_list("pk", flat=True))
+
+
+@compiled
+def _all_my_commitment_ids(user_id: int):
+    return _in_my_order(_represented_commitments(user_id)).values_list("pk", flat=True)
+
+
+def my_commitment_rows(ids: list[int]) -> list[Commitment]:
+    """The commitments ``ids`` (from ``my_commitment_ids``) in the same order, with what
+    their rows show of them, their alliance and their actor."""
+    return _my_commitment_rows(ids) if ids else []
+
+
+@compiled
+def _my_commitment_rows(ids: list[int]):
+    rows = Commitment.objects.filter(pk__in=ids).select_related("alliance", "actor")
+    return _in_my_order(rows.only(*MY_COMMITMENT_COLUMNS))
 
 
 def represented_alliance_ids(user) -> QuerySet:

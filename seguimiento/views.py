@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Prefetch, Value, When
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -35,7 +35,6 @@ from seguimiento.forms import (
     ProgressForm,
 )
 from seguimiento.models import (
-    OPEN_STATUSES,
     Commitment,
     CommitmentStatus,
     CommitmentUpdate,
@@ -142,19 +141,6 @@ def refusal_page(request, *, title: str, message: str, back: str, alliance=None)
 def my_commitments(request):
     form = MyCommitmentsFilterForm(request.GET or None, user=request.user)
     filters = form.cleaned_data if form.is_valid() else {}
-    commitments = (
-        Commitment.objects.filter(actor_id__in=request.user.actors.values("pk"))
-        .select_related("alliance", "actor")
-        .only(*MY_COMMITMENT_COLUMNS)
-    )
-    if alliance := filters.get("alliance"):
-        commitments = commitments.filter(alliance=alliance)
-    if status := filters.get("status"):
-        commitments = commitments.filter(status=status)
-    # Open commitments first, the most urgent (overdue) at the top.
-    commitments = commitments.annotate(
-        closed=Case(When(status__in=OPEN_STATUSES, then=Value(0)), default=Value(1))
-    ).order_by("closed", "due_date", "pk")
     context = {
         "nav": "my_commitments",
         "filter_form": form,
@@ -163,7 +149,7 @@ def my_commitments(request):
         "content_cache": generations.content_cache(
             "my-commitments", request, selectors.represented_alliance_ids(request.user)
         ),
-        "page": later(my_commitments_page, request, commitments),
+        "page": later(my_commitments_page, request, filters),
         # What floors above add (the committee's action points): not cached, since what a
         # person owes there need not be in an alliance their actors belong to.
         "panels": later(panels.render_panels, panels.MY_COMMITMENTS, request),
@@ -172,27 +158,16 @@ def my_commitments(request):
     return render(request, "seguimiento/my_commitments.html", context)
 
 
-# What Mis compromisos shows of each commitment, its alliance and its actor.
-MY_COMMITMENT_COLUMNS = (
-    "alliance_id",
-    "actor_id",
-    "cycle",
-    "description",
-    "due_date",
-    "status",
-    "progress",
-    "alliance__name",
-    "alliance__phase",
-    "actor__name",
-    "actor__acronym",
-)
-
-
-def my_commitments_page(request, commitments):
-    """A page of ``commitments`` with what each row shows worked out once for the page (the
-    day, the labels, each URL pattern): the template only writes it."""
-    page = paginate(request, commitments)
-    page.object_list = rows = list(page.object_list)
+def my_commitments_page(request, filters: dict):
+    """A page of the person's commitments (``filters``: the form's alliance and status),
+    the open ones first, the most urgent at the top, with what each row shows worked out
+    once for the page (the day, the labels, each URL pattern): the template only writes it.
+    Paginated on their ids, then the page's rows read by id (``seguimiento.selectors``)."""
+    ids = selectors.my_commitment_ids(
+        request.user.pk, alliance=filters.get("alliance"), status=filters.get("status")
+    )
+    page = paginate(request, ids)
+    page.object_list = rows = selectors.my_commitment_rows(list(page.object_list))
     with_row_facts(rows)
     return page
 

@@ -80,9 +80,37 @@ def test_mis_compromisos_reads_a_page_in_the_same_queries_whatever_the_commitmen
     many, page = queries_of(client, url)
     assert many == few
     assert page.count('<tr id="commitment-') == 25
-    # Session, person, navigation facts, the filter's alliances, the count, the page of
-    # commitments, the action points of the committees.
+    # Session, person, navigation facts, the filter's alliances, the ids of the person's
+    # commitments, the page's commitments, the action points of the committees.
     assert many <= 7
+
+
+def test_mis_compromisos_pages_the_open_first_the_most_urgent_at_the_top(
+    client, alliance, member_representative, represented
+):
+    """Paginated on the commitments' ids, then the page's rows read by id: the rows keep
+    the order of the ids, page after page (open ones by due date, then the others)."""
+    actor, closed = represented
+    today = timezone.localdate()
+    open_ones = [
+        CommitmentFactory(alliance=alliance, actor=actor, due_date=today + datetime.timedelta(n))
+        for n in (30, -10, 5, 0)
+    ] + [CommitmentFactory(alliance=closed, actor=actor, due_date=PAST) for _ in range(22)]
+    done = CommitmentFactory(
+        alliance=alliance, actor=actor, status=CommitmentStatus.FULFILLED, due_date=PAST
+    )
+    client.force_login(member_representative)
+    url = reverse("seguimiento:my_commitments")
+
+    first = client.get(url).context["page"]
+    second = client.get(url, {"page": 2}).context["page"]
+
+    expected = [*sorted(open_ones, key=lambda c: (c.due_date, c.pk)), done]
+    assert first.paginator.count == 27
+    assert [c.pk for c in first.object_list] == [c.pk for c in expected[:25]]
+    assert [c.pk for c in second.object_list] == [c.pk for c in expected[25:]]
+    assert second.object_list[-1].status_label == "Cumplido"
+    assert client.get(url, {"status": "fulfilled"}).context["page"].object_list == [done]
 
 
 def test_mis_compromisos_rows_show_their_links_labels_and_overdue_mark(
