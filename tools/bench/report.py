@@ -65,6 +65,11 @@ def find(pages: list, title: str):
     return next(page for page in pages if page.title == title)
 
 
+def bare_median(pages: list) -> float:
+    """The bare view's median, in ms: what every ratio of the report is taken to."""
+    return ms(find(pages, "Bare view (/livez)").load, "p50")
+
+
 def mixed_pages(mixed: dict | None) -> dict:
     """The mixed run's pages the target is about: ours, reads (the writes have their own)."""
     if not mixed:
@@ -82,7 +87,7 @@ def worst(loads: list[dict], percentile: str) -> float:
 
 def checks(results: Results) -> list[tuple[str, bool]]:
     pages = results.pages
-    floor = ms(find(pages, "Bare view (/livez)").load, "p50")
+    floor = bare_median(pages)
     app = ours(pages)
     admin = next(page for page in pages if page.kind == "admin")
     listing = find(pages, "Alliance list")
@@ -220,7 +225,7 @@ def build(results: Results) -> str:
 
 def pages_section(results: Results) -> list[str]:
     o, pages = results.options, results.pages
-    floor = ms(find(pages, "Bare view (/livez)").load, "p50")
+    floor = bare_median(pages)
     lines = [
         "",
         "## Pages",
@@ -300,7 +305,7 @@ def api_section(results: Results) -> list[str]:
 
 def writes_section(results: Results) -> list[str]:
     o = results.options
-    floor = ms(find(results.pages, "Bare view (/livez)").load, "p50")
+    floor = bare_median(results.pages)
     lines = [
         "",
         "## Writes",
@@ -331,7 +336,7 @@ def writes_section(results: Results) -> list[str]:
 
 def mixed_section(results: Results) -> list[str]:
     mixed = results.mixed
-    floor = ms(find(results.pages, "Bare view (/livez)").load, "p50")
+    floor = bare_median(results.pages)
     roles = ", ".join(
         f"{n} {role}{'' if n == 1 else 's'}" for role, n in sorted(mixed["roles"].items())
     )
@@ -369,7 +374,7 @@ def page_cache_section(results: Results) -> list[str]:
     """The mixed run again, on a fresh copy of the same data, on a server without the page
     cache: per page, what the cache saves when writes keep renewing what it holds."""
     cached, uncached = results.mixed, results.mixed_uncached
-    floor = ms(find(results.pages, "Bare view (/livez)").load, "p50")
+    floor = bare_median(results.pages)
     lines = [
         "",
         "## What the page cache saves in the mixed run",
