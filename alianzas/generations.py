@@ -1,8 +1,8 @@
 """Generations: a token per alliance and per person that changes whenever something shown
 about them changes, so that what is rendered from them can be cached and never served stale.
 
-A page that costs many queries and a long template (an alliance's page, “My commitments”;
-the others meet their goal built on every visit, docs/performance.md) caches its content
+A page that costs many queries and a long template (an alliance's page; the others meet
+their goal built on every visit, docs/performance.md) caches its content
 under a key made of the generations it was built from; what several pages work out about an
 alliance or a person (``alliance_value``, ``person_value``) is kept the same way. Any write
 to the alliance (its members, objectives, indicators, commitments, measurements, phase,

@@ -424,14 +424,3 @@ def my_commitment_rows(ids: list[int]) -> list[Commitment]:
 def _my_commitment_rows(ids: list[int]):
     rows = Commitment.objects.filter(pk__in=ids).select_related("alliance", "actor")
     return _in_my_order(rows.only(*MY_COMMITMENT_COLUMNS))
-
-
-def represented_alliance_ids(user) -> QuerySet:
-    """The alliances that ``user``'s actors belong (or belonged) to or have a commitment in:
-    everything “My commitments” shows comes from them."""
-    actor_ids = Actor.representatives.through.objects.filter(user=user.pk).values("actor_id")
-    members = Membership.objects.filter(actor__in=actor_ids).order_by()
-    committed = Commitment.objects.filter(actor__in=actor_ids).order_by()
-    return members.values_list("alliance_id", flat=True).union(
-        committed.values_list("alliance_id", flat=True)
-    )

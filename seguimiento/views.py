@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from alianzas import access, generations
+from alianzas import access
 from alianzas.models import Indicator
 from alianzas.reversing import page_url
 from alianzas.views import (
@@ -144,14 +144,10 @@ def my_commitments(request):
     context = {
         "nav": "my_commitments",
         "filter_form": form,
-        # Cached for this person until one of the alliances their actors are in changes
-        # (the filter's choices and the rows all come from those).
-        "content_cache": generations.content_cache(
-            "my-commitments", request, selectors.represented_alliance_ids(request.user)
-        ),
+        # Built on every visit: built, it meets the goal the page cache was for
+        # (docs/performance.md, "Where the page cache stays").
         "page": later(my_commitments_page, request, filters),
-        # What floors above add (the committee's action points): not cached, since what a
-        # person owes there need not be in an alliance their actors belong to.
+        # What floors above add (the committee's action points).
         "panels": later(panels.render_panels, panels.MY_COMMITMENTS, request),
         # is_representative: from the navigation's facts (seguimiento.nav).
     }

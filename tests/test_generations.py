@@ -327,8 +327,8 @@ class TestAlliancePage:
 
 
 class TestPagesBuiltOrCached:
-    """The dashboard and the monitoring view once cached too, built on every visit now
-    (docs/performance.md); Mis compromisos cached: what changed shows at once all the same."""
+    """The dashboard, the monitoring view and Mis compromisos once cached too, built on every
+    visit now (docs/performance.md): what changed shows at once all the same."""
 
     def test_the_dashboard_shows_a_phase_change_at_once(self, alliance, coordinator):
         ready_for_implementation(alliance)

@@ -125,14 +125,10 @@ class Person:
         self.write("Value", path, form)
 
     def warm_up(self) -> None:
-        """Each page the page cache keeps, once, not counted: the run measures a working
-        day's steady state, where the cache is emptied by writes, not by the server's start
-        (the bench starts each server with an empty cache)."""
-        paths = [reverse("fases:alliance_detail", args=[self.plan["alliance"]])]
-        if self.plan["role"] == "representative":
-            paths.append(reverse("seguimiento:my_commitments"))
-        for path in paths:
-            self.session.get(path)
+        """The page the page cache keeps (the alliance page), once, not counted: the run
+        measures a working day's steady state, where the cache is emptied by writes, not by
+        the server's start (the bench starts each server with an empty cache)."""
+        self.session.get(reverse("fases:alliance_detail", args=[self.plan["alliance"]]))
 
     def run(self, deadline_box: dict, barrier: threading.Barrier) -> None:
         actions, weights = zip(*self.actions(), strict=True)
