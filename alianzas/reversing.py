@@ -9,6 +9,10 @@ the pattern is reversed once with marker ids, split around them, and joined with
 ids thereafter. What ``reverse`` depends on is in the key: the URL conf and the script
 prefix of the request, the name and the number of arguments. Anything else than integer
 ids (or none) is handed to ``reverse`` itself.
+
+Reading the URL conf and the script prefix costs about 3.4 µs (two ``asgiref`` locals), most
+of a shortcut URL's cost: ``{% page_url %}`` reads them once per template it renders
+(``where()``, passed to ``url_at``).
 """
 
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -18,8 +22,14 @@ _MARKERS = (987654321013, 987654321027, 987654321039, 987654321041)
 _patterns: dict[tuple, tuple[str, ...]] = {}
 
 
-def _pattern(name: str, count: int) -> tuple[str, ...]:
-    key = (get_urlconf(), get_script_prefix(), name, count)
+def where() -> tuple:
+    """What ``reverse`` depends on besides its arguments: the URL conf and the script
+    prefix of the request being answered."""
+    return (get_urlconf(), get_script_prefix())
+
+
+def _pattern(at: tuple, name: str, count: int) -> tuple[str, ...]:
+    key = (*at, name, count)
     pattern = _patterns.get(key)
     if pattern is None:
         url = reverse(name, args=_MARKERS[:count])
@@ -36,8 +46,13 @@ def _pattern(name: str, count: int) -> tuple[str, ...]:
 
 def page_url(name: str, *args) -> str:
     """``reverse(name, args=args)``, from the pattern when every argument is an int."""
+    return url_at(where(), name, args)
+
+
+def url_at(at: tuple, name: str, args) -> str:
+    """``page_url(name, *args)`` where ``at`` is what ``where()`` gives now."""
     if len(args) <= len(_MARKERS) and all(type(arg) is int for arg in args):
-        pattern = _pattern(name, len(args))
+        pattern = _pattern(at, name, len(args))
         if pattern:
             pieces = [pattern[0]]
             for arg, after in zip(args, pattern[1:], strict=True):

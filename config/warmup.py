@@ -1,8 +1,9 @@
 """Work a worker would otherwise do on its first requests, done once in gunicorn's master
 before it forks them (``config/gunicorn.py``, ``preload_app``): the URL patterns, the
 translation catalogues and each language's date and number formats, every project
-template, compiled, and the modules Django imports only when first asked (the cache's
-client library, the context processors, the messages' and sessions' storage). A worker
+template, compiled in each language, and the modules Django imports only when first asked
+(the cache's client library, the context processors, the messages' and sessions' storage).
+A worker
 recycled after ``max_requests`` then answers its first request as fast as its last,
 instead of stalling the requests queued behind it: ``make bench`` found a new worker
 importing the Redis client (61 modules, about a third of a second) in the middle of a
@@ -50,8 +51,12 @@ def warm_up() -> int:
             translation.gettext("Alianzas")  # loads the catalogue
             formats.get_format("DATE_FORMAT")  # and the language's format modules
     names = template_names()
-    for name in names:
-        get_template(name)  # a template that does not compile stops the start: a bug
+    # Compiled once per language: each keeps its constant translations written in
+    # (config/templates.py).
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for name in names:
+                get_template(name)  # a template that does not compile stops the start: a bug
     for engine in engines.all():
         engine.engine.template_context_processors  # noqa: B018 - imports them
     _load_lazy_modules()

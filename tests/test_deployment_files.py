@@ -116,8 +116,32 @@ def test_the_master_compiles_every_project_template_before_forking():
     compiled = warm_up()
     assert compiled == len(template_names()) > 50
     assert "fases/alliance_detail.html" in template_names()
-    # Kept by the cached loader: a forked worker finds them compiled.
-    assert {"fases/alliance_detail.html", "base.html"} <= set(loader.get_template_cache)
+    # Kept by the cached loader, in each language: a forked worker finds them compiled.
+    assert {
+        f"{code}:{name}"
+        for code in ("es-pe", "en")
+        for name in ("fases/alliance_detail.html", "base.html")
+    } <= set(loader.get_template_cache)
+
+
+def test_the_master_hides_what_it_holds_from_the_workers_garbage_collector():
+    """gunicorn's ``when_ready``: after the warm-up, every object the master holds is frozen
+    (``gc.freeze``), so a forked worker's full collections do not walk them."""
+    import gc
+    import importlib
+    import logging
+
+    gunicorn_config = importlib.import_module("config.gunicorn")
+
+    class Server:
+        log = logging.getLogger("tests.gunicorn")
+
+    gc.unfreeze()
+    try:
+        gunicorn_config.when_ready(Server())
+        assert gc.get_freeze_count() > 50_000
+    finally:
+        gc.unfreeze()
 
 
 # Run in a process of its own (a test's process has imported everything long before): the

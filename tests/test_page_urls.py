@@ -4,7 +4,7 @@ project, with ids or without, under a script prefix, and with arguments it canno
 import random
 
 import pytest
-from django.template import Context, Template
+from django.template import Context, Template, TemplateSyntaxError
 from django.urls import NoReverseMatch, get_resolver, reverse, set_script_prefix
 from django.urls.converters import IntConverter
 
@@ -76,3 +76,24 @@ def test_the_tag_escapes_and_assigns_as_url_does():
     )
     assigned = Template(loaded + "{% page_url 'fases:alliance_detail' pk as link %}[{{ link }}]")
     assert assigned.render(context) == f"[{reverse('fases:alliance_detail', args=[3])}]"
+
+
+def test_the_tag_reads_the_script_prefix_of_each_render():
+    """Read once per template rendered, not kept between renders: a template compiled once
+    answers each request with that request's prefix."""
+    links = Template(
+        "{% load page_urls %}{% page_url 'fases:dashboard' %} "
+        "{% page_url 'fases:alliance_detail' 4 %}"
+    )
+    assert links.render(Context()) == "/ /alianzas/4/"
+    try:
+        set_script_prefix("/otra/")
+        assert links.render(Context()) == "/otra/ /otra/alianzas/4/"
+    finally:
+        set_script_prefix("/")
+    assert links.render(Context()) == "/ /alianzas/4/"
+
+
+def test_the_tag_without_a_name_is_a_syntax_error():
+    with pytest.raises(TemplateSyntaxError):
+        Template("{% load page_urls %}{% page_url %}")

@@ -1,9 +1,45 @@
 """``{% page_url %}``: ``{% url %}`` with each URL's pattern reversed once
-(``alianzas.reversing.page_url``); the same arguments, escaping and ``as``."""
+(``alianzas.reversing.page_url``); the same arguments, escaping and ``as``.
+
+The URL conf and the script prefix are read once per template rendered (kept in its
+render context), not once per link: the alliance page has a hundred links."""
 
 from django import template
+from django.utils.html import conditional_escape
 
-from alianzas.reversing import page_url
+from alianzas.reversing import url_at, where
 
 register = template.Library()
-register.simple_tag(page_url, name="page_url")
+
+_WHERE = object()  # the render context's key for ``where()``
+
+
+class PageUrlNode(template.Node):
+    def __init__(self, name, args, asvar):
+        self.name = name
+        self.args = args
+        self.asvar = asvar
+
+    def render(self, context):
+        at = context.render_context.get(_WHERE)
+        if at is None:
+            at = context.render_context[_WHERE] = where()
+        url = url_at(at, self.name.resolve(context), [arg.resolve(context) for arg in self.args])
+        if self.asvar:
+            context[self.asvar] = url
+            return ""
+        return conditional_escape(url) if context.autoescape else url
+
+
+@register.tag
+def page_url(parser, token):
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("{% page_url %} takes a URL name and its ids.")
+    asvar = None
+    if len(bits) >= 4 and bits[-2] == "as":
+        asvar = bits[-1]
+        bits = bits[:-2]
+    return PageUrlNode(
+        parser.compile_filter(bits[1]), [parser.compile_filter(bit) for bit in bits[2:]], asvar
+    )
