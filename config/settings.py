@@ -133,7 +133,10 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
-                "OPTIONS": {
+        "OPTIONS": {
+            # Django's cached loader, each template compiled once per language with its
+            # constant translations written in (config/templates.py); in development too,
+            # where the autoreloader empties it when a template changes.
             "loaders": [
                 (
                     "config.templates.Loader",
