@@ -41,6 +41,7 @@ from alianzas.models import (
     User,
 )
 from alianzas.selectors import count_of
+from alianzas.validators import is_digits
 
 # --- Shared pieces ------------------------------------------------------------
 
@@ -481,7 +482,7 @@ class CycleFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value()
         # Anything but a whole number (a hand-edited address) filters nothing.
-        if value and value.isascii() and value.isdigit():
+        if value and is_digits(value):
             return queryset.filter(cycle=int(value))
         return queryset
 

@@ -25,7 +25,7 @@ from alianzas.models import (
     Sector,
     SustainableDevelopmentGoal,
 )
-from alianzas.validators import normalise_ruc
+from alianzas.validators import is_digits, normalise_ruc
 from alianzas.widgets import QuickSelect
 
 
@@ -64,7 +64,7 @@ class PlacePicker(forms.CheckboxSelectMultiple):
 
 
 def _small_id(value) -> bool:
-    return str(value).isdigit() and len(str(value)) <= 9
+    return is_digits(value) and len(str(value)) <= 9
 
 
 class PlaceField(ModelMultipleChoiceField):

@@ -15,7 +15,7 @@ from alianzas.generation_queries import FollowedManager
 from alianzas.history import History
 from alianzas.lifecycle import AllianceLifecycle
 from alianzas.search_key import SearchKey
-from alianzas.validators import normalise_ruc, validate_ruc
+from alianzas.validators import is_digits, normalise_ruc, validate_ruc
 
 
 class User(AbstractUser):
@@ -103,7 +103,7 @@ class Place(ChoiceLabels, models.Model):
         super().clean()
         errors = {}
         length = self.CODE_LENGTH.get(self.level)
-        if length and (len(self.code) != length or not self.code.isdigit()):
+        if length and (len(self.code) != length or not is_digits(self.code)):
             errors["code"] = _("The ubigeo code of a %(level)s has %(length)s digits.") % {
                 "level": self.get_level_display().lower(),
                 "length": length,

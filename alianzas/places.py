@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from alianzas.models import Alliance, Place, Region
 from alianzas.search_key import SearchKey, search_key
+from alianzas.validators import is_digits
 
 PICKABLE_LEVELS = (Place.Level.PROVINCE, Place.Level.DISTRICT)
 # A territory is a handful of places; a hundred is far more than any alliance names, and
@@ -84,7 +85,7 @@ def search(query: str, *, exclude=()) -> list[Place]:
         return []
     key = search_key(query)
     matches = Q(key__contains=key)
-    if query.isdigit():
+    if is_digits(query):
         matches |= Q(code__startswith=query)
     found = (
         pickable()

@@ -7,6 +7,13 @@ RUC_WEIGHTS = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 RUC_PREFIXES = ("10", "15", "16", "17", "20")
 
 
+def is_digits(value) -> bool:
+    """Only the ASCII digits 0-9. ``str.isdigit`` also says yes to "²" or "٣", which
+    ``int`` then refuses: anything read from a request is checked with this instead."""
+    text = str(value)
+    return text.isascii() and text.isdigit()
+
+
 def ruc_check_digit(first_ten_digits: str) -> int:
     total = sum(
         int(digit) * weight for digit, weight in zip(first_ten_digits, RUC_WEIGHTS, strict=True)
@@ -16,7 +23,7 @@ def ruc_check_digit(first_ten_digits: str) -> int:
 
 def validate_ruc(value: str) -> None:
     """Peru's taxpayer number: 11 digits, a known prefix and SUNAT's check digit."""
-    if not (len(value) == 11 and value.isascii() and value.isdigit()):
+    if not (len(value) == 11 and is_digits(value)):
         raise ValidationError(
             _("The RUC must have exactly 11 digits."), code="ruc_length", params={"value": value}
         )
@@ -41,4 +48,4 @@ def normalise_ruc(value: str) -> str:
         return value
     stripped = value.strip()
     compact = "".join(ch for ch in stripped if ch not in " .-\u00a0\t")
-    return compact if compact.isdigit() else stripped
+    return compact if is_digits(compact) else stripped

@@ -28,6 +28,7 @@ from alianzas.forms import (
 )
 from alianzas.models import Actor, Indicator, Membership, Objective
 from alianzas.refusals import NotPermitted, Refused
+from alianzas.validators import is_digits
 
 PAGE_SIZE = 25
 
@@ -260,7 +261,7 @@ def save_part_page(request, alliance, form, *, title, action, anchor, message):
 def member_add(request, pk):
     alliance = access.get_alliance_or_404(request.user, pk, manage=True)
     # ?actor= preselects an actor: the one offered when registering a duplicate on the spot.
-    initial = {"actor": request.GET.get("actor")} if request.GET.get("actor", "").isdigit() else {}
+    initial = {"actor": request.GET.get("actor")} if is_digits(request.GET.get("actor", "")) else {}
     form = MembershipForm(request.POST or None, alliance=alliance, initial=initial)
     return save_part_page(
         request,

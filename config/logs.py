@@ -57,5 +57,6 @@ class JsonFormatter(BaseJsonFormatter):
                 value = record.args.get(atom)
                 if value not in (None, "", "-"):
                     log_data[field] = value
-            if str(log_data.get("status", "")).isdigit():
-                log_data["status"] = int(log_data["status"])
+            status = str(log_data.get("status", ""))
+            if status.isascii() and status.isdigit():
+                log_data["status"] = int(status)

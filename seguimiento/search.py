@@ -18,7 +18,7 @@ from django.db.models import F, Q, QuerySet
 from alianzas import access
 from alianzas.models import Actor, Alliance, Membership
 from alianzas.search_key import SearchKey, search_key
-from alianzas.validators import normalise_ruc
+from alianzas.validators import is_digits, normalise_ruc
 from seguimiento.models import Commitment
 
 MIN_LENGTH = 2
@@ -83,7 +83,7 @@ def search(user, text: str, *, limit: int = LIMIT) -> Results:
         return results
     # A RUC pasted with spaces or dots is still found; digits only, or it would match any text.
     ruc = normalise_ruc(text) if any(ch.isdigit() for ch in text) else ""
-    ruc = ruc if ruc.isdigit() else ""
+    ruc = ruc if is_digits(ruc) else ""
 
     visible = access.visible_alliances(user)
     # By its name or problem, or by a member actor's name, acronym or RUC: each found by its

@@ -179,9 +179,7 @@ def test_reporting_again_for_a_period_corrects_and_keeps_the_earlier_value(api_w
     first = client.post(reverse("api:measurement-list"), {**body, "value": "150"}, format="json")
     assert first.status_code == 201, first.content
     assert first.json()["period_start"] == today.replace(month=1, day=1).isoformat()
-    second = client.post(
-        reverse("api:measurement-list"), {**body, "value": "175.5"}, format="json"
-    )
+    second = client.post(reverse("api:measurement-list"), {**body, "value": "175.5"}, format="json")
     assert second.status_code == 201
     assert second.json()["id"] == first.json()["id"]
     assert second.json()["value"] == "175.5000"
@@ -338,10 +336,23 @@ def test_pages_are_stable_and_ordered_by_id(portfolio):
     assert client.get(reverse("api:alliance-list"), {"page": 9}).status_code == 404
 
 
+@pytest.mark.parametrize("size", ["0", "201", "-1", "abc", "²", "١٢", ""])
+def test_a_page_size_that_is_not_1_to_200_is_a_400_that_says_so(portfolio, size):
+    response = portfolio["client"].get(reverse("api:alliance-list"), {"page_size": size})
+    assert response.status_code == 400
+    assert response.json()["page_size"] == ["Indique un número entero de 1 a 200."]
+
+
+def test_a_page_size_of_200_is_taken(portfolio):
+    response = portfolio["client"].get(reverse("api:alliance-list"), {"page_size": "200"})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 3
+
+
 def test_an_alliance_reads_with_phase_cycle_territory_sdgs_and_members(portfolio):
-    row = portfolio["client"].get(
-        reverse("api:alliance-detail", args=[portfolio["cusco"].pk])
-    ).json()
+    row = (
+        portfolio["client"].get(reverse("api:alliance-detail", args=[portfolio["cusco"].pk])).json()
+    )
     assert row["phase"] == "implementation"
     assert row["cycle"] == 1
     assert row["territory"] == [{"code": "08", "name": "Cusco"}]

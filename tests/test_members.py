@@ -249,6 +249,12 @@ def test_a_duplicate_offers_the_existing_actor(client, alliance, coordinator, ex
     # The offer opens "Añadir un miembro" with that actor chosen.
     form = client.get(offer, HTTP_HX_REQUEST="true").content.decode()
     assert f'<option value="{actor.pk}" selected>' in form
+    # A hand-edited ?actor= preselects nothing, and is not a 500.
+    for tampered in ("²", "x", "9" * 40):
+        address = reverse("alianzas:member_add", args=[alliance.pk]) + f"?actor={tampered}"
+        response = client.get(address, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+        assert f'<option value="{actor.pk}" selected>' not in response.content.decode()
 
 
 @pytest.mark.parametrize(

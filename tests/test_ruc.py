@@ -3,11 +3,36 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 
 from alianzas.models import RUC_CONSTRAINT, Actor, Sector
-from alianzas.validators import ruc_check_digit, validate_ruc
+from alianzas.validators import is_digits, normalise_ruc, ruc_check_digit, validate_ruc
 from tests.factories import ActorFactory
 
 # Published RUCs of Peruvian organisations.
 VALID_RUCS = ["20131312955", "20492966658", "20155945860", "20100113610"]
+
+
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        ("0", True),
+        ("20131312955", True),
+        ("", False),
+        ("²", False),
+        ("1²", False),
+        ("١٢", False),
+        ("１２", False),
+        ("-1", False),
+        (" 1", False),
+        (12, True),
+    ],
+)
+def test_digits_are_only_the_ascii_ones(text, digits):
+    assert is_digits(text) is digits
+
+
+def test_a_ruc_in_other_digits_is_kept_as_typed_and_refused():
+    assert normalise_ruc("２０１３１３１２９５５") == "２０１３１３１２９５５"
+    with pytest.raises(ValidationError):
+        validate_ruc("２０１３１３１２９５５")
 
 
 @pytest.mark.parametrize("ruc", VALID_RUCS)

@@ -55,6 +55,9 @@ def test_a_place_must_fit_its_level_and_parent():
     with pytest.raises(ValidationError) as error:
         Place(code="159901", name="Nueva", level="district", parent=place("15")).full_clean()
     assert "parent" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        Place(code="15019²", name="Nueva", level="district", parent=place("1501")).full_clean()
+    assert "code" in error.value.message_dict
     # An administrator adds a district created after 2016.
     Place(code="150199", name="Distrito nuevo", level="district", parent=place("1501")).full_clean()
 

@@ -2,6 +2,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 
+from alianzas.validators import is_digits
+
 
 class Pagination(PageNumberPagination):
     """Pages of 50 rows (``page_size`` up to 200); the rows are in a stable order (by id).
@@ -17,7 +19,7 @@ class Pagination(PageNumberPagination):
         given = request.query_params.get(self.page_size_query_param)
         if given is None:
             return self.page_size
-        if not given.isdigit() or not 1 <= int(given) <= self.max_page_size:
+        if not is_digits(given) or not 1 <= int(given) <= self.max_page_size:
             raise serializers.ValidationError(
                 {
                     self.page_size_query_param: [

@@ -41,6 +41,7 @@ from alianzas.models import (
     Sector,
     User,
 )
+from alianzas.validators import is_digits
 from fases.demo import phases
 from fases.demo.common import ruc
 from fases.demo.names import (
@@ -150,7 +151,7 @@ class SyntheticData(Volume):
 
     @staticmethod
     def next_numbers(names, prefix: str, count: int) -> range:
-        numbers = [int(name[len(prefix) :]) for name in names if name[len(prefix) :].isdigit()]
+        numbers = [int(name[len(prefix) :]) for name in names if is_digits(name[len(prefix) :])]
         first = max(numbers, default=0) + 1
         return range(first, first + count)
 

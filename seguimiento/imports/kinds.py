@@ -28,7 +28,7 @@ from alianzas.models import (
     Sector,
 )
 from alianzas.search_key import SearchKey, search_key
-from alianzas.validators import normalise_ruc
+from alianzas.validators import is_digits, normalise_ruc
 from seguimiento import services
 from seguimiento.models import Commitment, CommitmentKind, Import, Measurement
 from seguimiento.periods import period_containing
@@ -203,7 +203,7 @@ def find_actor(values: dict, key: str, *, needed: bool = True, alliance=None) ->
     if alliance is not None:
         actors = actors.filter(memberships__alliance=alliance, memberships__left_on__isnull=True)
     ruc = normalise_ruc(text)
-    if ruc.isdigit() and len(ruc) == 11:
+    if is_digits(ruc) and len(ruc) == 11:
         found = list(actors.filter(ruc=ruc)[:2])
     else:
         found = list(by_key(actors, "name", text)[:2]) or list(by_key(actors, "acronym", text)[:2])
