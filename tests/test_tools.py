@@ -255,7 +255,7 @@ def test_the_peer_lists_the_same_rows_as_a_plain_model_viewset(administrator, se
 
     answer = client.get("/bench-peer/alliances/").json()
 
-    assert answer["count"] == 3
+    assert len(answer["results"]) == 3
     assert [row["id"] for row in answer["results"]] == sorted(r["id"] for r in answer["results"])
     assert "problem" in answer["results"][0]  # every field
     assert client.get(reverse("api:alliance-list")).status_code == 200  # ours still served
