@@ -7,7 +7,7 @@ RUC of one of its members ("Pichari" finds the alliances of the Municipalidad Di
 Pichari); an actor by its name, acronym, RUC or description; a commitment by its
 description or its actor's name. Alliances and commitments only among
 ``access.visible_alliances``; the registry of actors is open to everyone signed in, as its
-pages are. One query per kind.
+pages are. One query per kind, three for the alliances (``first_alliances``).
 """
 
 from dataclasses import dataclass, field
@@ -75,6 +75,32 @@ def any_match(queryset: QuerySet, *fields: str, key: str, ruc: str = "") -> Quer
     return parts[0].union(*parts[1:])
 
 
+def first_alliances(visible: QuerySet, *, key: str, ruc: str, limit: int) -> list[Alliance]:
+    """The first ``limit`` of the ``visible`` alliances, by name, found by their name or
+    problem, or by a member actor's name, acronym or RUC.
+
+    Two reads of ids, each ordered and limited, then the rows of the few they found, in
+    the same order: the first ``limit`` of a union are among the first ``limit`` of each
+    part, and the database's order is the one followed (its collation, not Python's).
+    Limited, PostgreSQL chooses by how common the words are: a common word ("agua", in one
+    problem in ten) walks the alliances in name order until it has enough, a rare one reads
+    its trigram indexes and sorts the few it finds. Unlimited, the union read every match
+    and every alliance to join them, and grew with the country (``docs/scaling.md``). The
+    two conditions in one read (an OR) would read every alliance for a rare word: no index
+    serves "a member's name contains"."""
+    alliances = visible.only("name", "phase").order_by("name", "pk")
+    by_text = keyed(alliances, "name", "problem").filter(matches("name", "problem", key=key))
+    members = any_match(Actor.objects.order_by(), "name", "acronym", key=key, ruc=ruc)
+    by_member = alliances.filter(
+        pk__in=Membership.objects.order_by().filter(actor__in=members).values("alliance_id")
+    )
+    ids = [
+        *by_text.values_list("pk", flat=True)[:limit],
+        *by_member.values_list("pk", flat=True)[:limit],
+    ]
+    return list(alliances.filter(pk__in=ids)[:limit]) if ids else []
+
+
 def search(user, text: str, *, limit: int = LIMIT) -> Results:
     text = (text or "").strip()[:200]
     results = Results(query=text)
@@ -86,15 +112,7 @@ def search(user, text: str, *, limit: int = LIMIT) -> Results:
     ruc = ruc if is_digits(ruc) else ""
 
     visible = access.visible_alliances(user)
-    # By its name or problem, or by a member actor's name, acronym or RUC: each found by its
-    # own indexes and the two joined (an OR over both would read every alliance).
-    members = any_match(Actor.objects.order_by(), "name", "acronym", key=key, ruc=ruc)
-    by_member = Membership.objects.order_by().filter(actor__in=members).values("alliance_id")
-    by_text = any_match(Alliance.objects.order_by(), "name", "problem", key=key)
-    alliances = (
-        visible.filter(pk__in=by_text.union(by_member)).only("name", "phase").order_by("name", "pk")
-    )
-    results.alliances = list(alliances[: limit + 1])
+    results.alliances = first_alliances(visible, key=key, ruc=ruc, limit=limit + 1)
 
     found = any_match(Actor.objects.order_by(), "name", "acronym", "description", key=key, ruc=ruc)
     actors = (

@@ -158,6 +158,30 @@ def test_the_searched_columns_have_trigram_indexes():
     assert definitions.count("gin_trgm_ops") >= 6
 
 
+def test_the_first_alliances_by_name_come_from_both_ways_of_being_found(coordinator):
+    """The first of the alliances found by their text and of those found by a member, in
+    name order, each once: each way read limited, then the two merged."""
+    by_text = [
+        AllianceFactory(name=name, problem="Agua segura", coordinators=[coordinator])
+        for name in ("B", "D", "F", "H")
+    ]
+    irrigators = ActorFactory(name="Asociación de regantes del agua")
+    by_member = [AllianceFactory(name=name, coordinators=[coordinator]) for name in ("A", "E")]
+    both = AllianceFactory(name="C", problem="Agua", coordinators=[coordinator])
+    for alliance in [*by_member, both]:
+        MembershipFactory(alliance=alliance, actor=irrigators)
+    AllianceFactory(name="AA", problem="agua", coordinators=[UserFactory()])  # not visible
+
+    found = search(coordinator, "agua", limit=4)
+
+    assert [a.name for a in found.alliances] == ["A", "B", "C", "D"]
+    assert found.more["alliances"] is True
+    everything = search(coordinator, "agua", limit=20)
+    assert [a.name for a in everything.alliances] == ["A", "B", "C", "D", "E", "F", "H"]
+    assert everything.more["alliances"] is False
+    assert {a.pk for a in everything.alliances} == {a.pk for a in [*by_text, *by_member, both]}
+
+
 def test_search_finds_a_problem_by_its_stored_key_after_each_change(coordinator):
     """The problem's key is kept by the database (``Alliance.problem_key``): it follows every
     change of the text, on PostgreSQL and on SQLite."""
