@@ -7,14 +7,13 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
-from alianzas import access, adjustments, places, selectors, services
+from alianzas import access, adjustments, paging, places, selectors, services
 from alianzas.forms import (
     ActorFilterForm,
     ActorForm,
@@ -127,7 +126,7 @@ def filters_key(filters: dict) -> str:
 
 
 def paginate(request, rows):
-    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return paging.page_of(rows, request.GET.get("page"), per_page=PAGE_SIZE)
 
 
 # --- Alliance -------------------------------------------------------------------

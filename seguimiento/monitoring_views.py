@@ -6,7 +6,6 @@ from functools import partial
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from alianzas import access, selectors
 from alianzas.forms import AllianceFilterForm
+from alianzas.paging import count_up_to, page_of
 from alianzas.views import PAGE_SIZE, filtered, later
 from seguimiento import exports, monitoring, national_figures, panels, tasks
 from seguimiento.models import Export
@@ -79,7 +79,14 @@ def portfolio(request):
         # A coordinator's own alliances: few, counted from the rows, up to the minute.
         summary = monitoring.portfolio_summary(alliances)
         rows = monitoring.portfolio_rows(alliances)
-    page = counted_page(request, rows.order_by("name", "pk"), count=alliances.count)
+    # Counted on the alliances alone, without the figures joined to the rows (Django keeps
+    # a join in a count).
+    page = page_of(
+        rows.order_by("name", "pk"),
+        request.GET.get("page"),
+        per_page=PAGE_SIZE,
+        counter=lambda most: count_up_to(alliances, most),
+    )
     context = {
         "nav": "portfolio",
         # Known already: the navigation need not ask again.
@@ -89,14 +96,6 @@ def portfolio(request):
         "page": page,
     }
     return render(request, TEMPLATES + "portfolio.html", context)
-
-
-def counted_page(request, rows, *, count):
-    """A page of ``rows``, counted by ``count()``: the alliances without the figures joined
-    to them (Django keeps a join in the count, and the count is of every alliance)."""
-    paginator = Paginator(rows, PAGE_SIZE)
-    paginator.count = count()  # a cached_property: read instead of counting ``rows``
-    return paginator.get_page(request.GET.get("page"))
 
 
 # --- Exports --------------------------------------------------------------------------
