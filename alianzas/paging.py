@@ -18,8 +18,12 @@ COUNT_CAP = 10_000
 def count_up_to(rows, most: int) -> int:
     """How many ``rows`` there are, counting no further than ``most``."""
     if isinstance(rows, QuerySet):
-        # The count of a slice: SELECT COUNT(*) FROM (SELECT … LIMIT most).
-        return rows[:most].count()
+        # The count of a slice: SELECT COUNT(*) FROM (SELECT … LIMIT most), in no order:
+        # which rows the limit keeps does not change how many, and an order would make
+        # PostgreSQL walk an index in it (the alliance list: 1.1 → 0.8 ms at 10,046).
+        # (A list already cut keeps its order: it says which rows the cut keeps.)
+        unordered = rows if rows.query.is_sliced else rows.order_by()
+        return unordered[:most].count()
     return min(len(rows), most)
 
 

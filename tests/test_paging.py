@@ -30,12 +30,21 @@ def test_below_the_cap_the_count_is_exact():
 
 def test_above_the_cap_the_count_stops_there_and_says_so(cap_of_three):
     AllianceFactory.create_batch(5)
-    paginator = paging.CappedPaginator(Alliance.objects.order_by("pk"), 2)
+    paginator = paging.CappedPaginator(Alliance.objects.order_by("name", "pk"), 2)
     with CaptureQueriesContext(connection) as counted:
         assert (paginator.count, paginator.capped, paginator.num_pages) == (3, True, 2)
-    # One count, of at most four rows (the cap and one more, to know there are more).
+    # One count, of at most four rows (the cap and one more, to know there are more), in
+    # no order: the order would only make the database walk an index in it.
     assert len(counted.captured_queries) == 1
     assert "LIMIT 4" in counted.captured_queries[0]["sql"]
+    assert "ORDER BY" not in counted.captured_queries[0]["sql"]
+
+
+def test_a_list_already_cut_is_counted_in_its_own_order(cap_of_three):
+    _first, second, third = sorted(AllianceFactory.create_batch(3), key=lambda a: a.name)
+    cut = Alliance.objects.order_by("name")[1:]
+    assert paging.count_up_to(cut, 10) == 2
+    assert [a.pk for a in cut] == [second.pk, third.pk]
     # Exactly at the cap is not "more than".
     paginator = paging.CappedPaginator(Alliance.objects.order_by("pk")[:3], 2)
     assert (paginator.count, paginator.capped) == (3, False)
