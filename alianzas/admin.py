@@ -80,7 +80,12 @@ class HistoryAdmin(SimpleHistoryAdmin):
     ``SIMPLE_HISTORY_REVERT_DISABLED`` only hides the "Revert" button: the page of an old
     version would still save it when posted to, restoring a phase or a status without the
     services' rules. Here an old version is only ever shown.
+
+    A web address typed without its scheme is taken as https: Django 6's default, asked for
+    now (Django 5.2 still assumes http, and warns).
     """
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method != "GET":
@@ -382,7 +387,6 @@ class ActorAdmin(ChangeOnlyInlinesMixin, HistoryAdmin):
     search_fields = ("name", "acronym", "ruc", "email")
     autocomplete_fields = ("representatives",)
     readonly_fields = ("created_at", "updated_at")
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = (
         (None, {"fields": ("name", "acronym", "sector", "ruc", "region", "description")}),
         (_("Contact"), {"fields": ("website", "email", "phone", "address")}),

@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.messages import constants as message_levels
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -218,6 +218,28 @@ def test_every_model_of_the_project_is_registered():
         and not issubclass(m, HistoricalChanges)
     ]
     assert missing == []
+
+
+def test_every_web_address_in_the_admin_takes_https_when_the_scheme_is_missing(rf, administrator):
+    """Django 5.2 assumes http for "example.org" and warns that 6.0 will assume https: each
+    admin form's URL field asks for https now, so a typed address is saved as a secure link
+    and the admin warns of nothing."""
+    request = rf.get("/")
+    request.user = administrator
+    url_fields = []
+    for model, model_admin in admin.site._registry.items():
+        names = [f.name for f in model._meta.get_fields() if isinstance(f, models.URLField)]
+        editable = [n for n in names if n not in model_admin.get_readonly_fields(request)]
+        if not editable:
+            continue
+        form = model_admin.get_form(request, fields=editable)
+        for name in editable:
+            url_fields.append((model._meta.label, name))
+            assert form.base_fields[name].clean("meet.example.org/x") == (
+                "https://meet.example.org/x"
+            ), f"{model._meta.label}.{name}"
+    # The actor's website and the meeting's link at least: the check is not empty.
+    assert {("alianzas.Actor", "website"), ("fases.Meeting", "link")} <= set(url_fields)
 
 
 @pytest.mark.parametrize(("model", "model_admin"), MODEL_ADMINS)
