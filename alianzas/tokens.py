@@ -95,4 +95,3 @@ def authenticate(plain: str) -> ApiToken | None:
 
 def tokens_of(user):
     return ApiToken.objects.filter(user=user)
-

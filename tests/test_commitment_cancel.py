@@ -77,9 +77,7 @@ def test_a_closed_commitment_cannot_be_cancelled(client, coordinator, commitment
 def test_the_commitment_page_offers_it_to_coordinators_only(
     client, coordinator, member_representative, commitment
 ):
-    detail = reverse(
-        "seguimiento:commitment_detail", args=[commitment.alliance_id, commitment.pk]
-    )
+    detail = reverse("seguimiento:commitment_detail", args=[commitment.alliance_id, commitment.pk])
     client.force_login(coordinator)
     assert cancel_url(commitment) in client.get(detail).content.decode()
     client.force_login(member_representative)

@@ -46,7 +46,5 @@ class PersonalTokenScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": str(
-                _("A personal token, created at /cuenta/tokens/: “Token alz_…”.")
-            ),
+            "description": str(_("A personal token, created at /cuenta/tokens/: “Token alz_…”.")),
         }
