@@ -10,6 +10,8 @@ from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 
+from alianzas import models as alianzas_models
+from alianzas.models import User
 from config.sessions import SessionStore
 from tests.factories import UserFactory
 
@@ -76,3 +78,44 @@ def test_signed_in_signed_out_and_expired_through_the_site(client, settings):
     client.post(reverse("logout"))
     client.cookies[settings.SESSION_COOKIE_NAME] = cookie
     assert client.get(dashboard).status_code == 302
+
+
+# --- The person of the session (alianzas.models.UserManager) ----------------------------------
+
+
+def test_the_person_of_each_request_is_read_by_the_compiled_statement(client, monkeypatch):
+    """``ModelBackend.get_user`` asks ``User.objects.get(pk=…)`` on every signed-in request:
+    answered by the statement compiled once, with the same person."""
+    person = UserFactory()
+    client.force_login(person)
+    asked = []
+    compiled_read = alianzas_models._user_by_id
+
+    def counted(pk, **kwargs):
+        asked.append(pk)
+        return compiled_read(pk, **kwargs)
+
+    monkeypatch.setattr(alianzas_models, "_user_by_id", counted)
+    response = client.get(reverse("seguimiento:notifications"))
+
+    assert response.status_code == 200
+    assert response.wsgi_request.user == person
+    assert asked == [person.pk]
+
+
+def test_reading_a_person_by_id_answers_as_the_orm_does():
+    person = UserFactory()
+    assert User.objects.get(pk=person.pk) == person
+    assert User.objects.get(pk=person.pk).username == person.username
+    missing = person.pk + 1000
+    with pytest.raises(User.DoesNotExist, match="User matching query does not exist"):
+        User.objects.get(pk=missing)
+    # A row that is not there, however large its id: as the ORM, DoesNotExist.
+    with pytest.raises(User.DoesNotExist):
+        User.objects.get(pk=2**70)
+    # Anything else is the ORM's own get.
+    assert User.objects.get(username=person.username) == person
+    assert User.objects.db_manager("default").get(pk=person.pk) == person
+    assert User.objects.get(pk=str(person.pk)) == person
+    with pytest.raises(User.DoesNotExist):
+        User.objects.get(pk=person.pk, is_active=False)
