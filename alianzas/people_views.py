@@ -243,7 +243,9 @@ def _welcome(request, invitation):
         _("Welcome: you are now %(role)s in “%(alliance)s”.")
         % {"role": invitation.role_label, "alliance": invitation.alliance},
     )
-    return redirect(alliance_url(invitation.alliance))
+    # A representative lands on their actor's commitments, what they came to report on.
+    anchor = f"commitments-actor-{invitation.actor_id}" if invitation.actor_id else ""
+    return redirect(alliance_url(invitation.alliance, anchor))
 
 
 # --- Members: role, interests, actor on the spot ------------------------------------------

@@ -60,3 +60,24 @@ def url_at(at: tuple, name: str, args) -> str:
                 pieces.append(after)
             return "".join(pieces)
     return reverse(name, args=args)
+
+
+# Which of an alliance's pages shows each of its parts, by the first word of the part's
+# anchor (``objective-4``, ``commitments-actor-9``); anything else is on the summary.
+_PAGE_OF_PART = {
+    "objectives": "fases:alliance_objectives",
+    "objective": "fases:alliance_objectives",
+    "indicators": "fases:alliance_objectives",
+    "indicator": "fases:alliance_objectives",
+    "commitments": "fases:alliance_commitments",
+    "commitment": "fases:alliance_commitments",
+    "history": "fases:alliance_history",
+    "adjustments": "fases:alliance_history",
+}
+
+
+def alliance_part_url(alliance_id: int, anchor: str = "") -> str:
+    """The address of the part ``anchor`` of an alliance (``objective-4``, ``members``):
+    the page of the alliance that shows it, with the anchor; the summary without one."""
+    url = page_url(_PAGE_OF_PART.get(anchor.split("-", 1)[0], "fases:alliance_detail"), alliance_id)
+    return f"{url}#{anchor}" if anchor else url

@@ -27,6 +27,7 @@ from alianzas.forms import (
 )
 from alianzas.models import Actor, Indicator, Membership, Objective
 from alianzas.refusals import NotPermitted, Refused
+from alianzas.reversing import alliance_part_url
 from alianzas.validators import is_digits
 
 PAGE_SIZE = 25
@@ -221,8 +222,8 @@ def place_search(request):
 
 
 def alliance_url(alliance, anchor: str = "") -> str:
-    url = reverse("fases:alliance_detail", args=[alliance.pk])
-    return f"{url}#{anchor}" if anchor else url
+    """The page of ``alliance`` that shows the part ``anchor``, at that part."""
+    return alliance_part_url(alliance.pk, anchor)
 
 
 def save_part_page(request, alliance, form, *, title, action, anchor, message):

@@ -63,14 +63,32 @@ def dashboard(request):
     return render(request, "fases/dashboard.html", context)
 
 
+def _alliance_pages(request, pk, tab: str):
+    """The alliance ``pk`` if the person may see it (404 otherwise), and what every one of
+    its pages shows above its part: the title, the links to edit and import, the tabs."""
+    # The coordinators answer the access check, whether the person manages the alliance
+    # and the summary's list of coordinators.
+    alliance = access.get_alliance_or_404(request.user, pk, prefetch=("coordinators",))
+    context = {
+        "nav": "alliances",
+        "tab": tab,
+        "alliance": alliance,
+        "can_manage": later(access.can_manage_alliance, request.user, alliance),
+        # Everything below the title is cached for this person until the alliance changes
+        # (alianzas.generations); what it needs is read only when it is rendered.
+        "content_cache": generations.content_cache(f"alliance-{tab}", request, [alliance.pk]),
+    }
+    return alliance, context
+
+
 @login_required
 def alliance_detail(request, pk):
-    # The coordinators answer the access check, whether the person manages the alliance
-    # and the page's list of coordinators.
-    alliance = access.get_alliance_or_404(request.user, pk, prefetch=("coordinators",))
+    """The summary: what the alliance is, its next step and who is in it, with the panels
+    of the phase it is in. Its objectives, commitments and history have pages of their own
+    (the tabs): on one page they made it the slowest the application built
+    (docs/performance.md)."""
+    alliance, context = _alliance_pages(request, pk, "summary")
     user = request.user
-    # Everything below the title is cached for this person until the alliance changes
-    # (alianzas.generations); what it needs is read only when it is rendered.
     # The checklist and the buttons share the next step's requirements: checked once.
     step = later(next_step, alliance)
     # With whether each indicator has a value this cycle: the checklist reads these rows.
@@ -78,39 +96,18 @@ def alliance_detail(request, pk):
     memberships = later(
         lambda: alliance_selectors.memberships_of(alliance.pk, known={"alliance": alliance})
     )
-    # Read with the navigation's facts (one query for both, cached with them): the page
-    # only offers links with them; each form checks the person's actors itself.
-    represented = later(lambda: set(person_facts(request)["represented_actor_ids"]))
-    can_manage = later(access.can_manage_alliance, user, alliance)
-    reportable = later(lambda: _reportable(user, alliance, objectives, represented))
-    commitments = later(
-        lambda: _with_commitment_facts(
-            alliance,
-            monitoring_selectors.commitments_by_actor(alliance, alliance.cycle),
-            may_act=lambda actor_id: access.may_update_among(user, alliance, actor_id, represented),
-        )
-    )
+    commitments = later(monitoring_selectors.commitments_by_actor, alliance, alliance.cycle)
     history = later(lambda: selectors.phase_changes_of(alliance.pk, known={"alliance": alliance}))
-    context = {
-        "nav": "alliances",
-        "alliance": alliance,
-        "content_cache": generations.content_cache("alliance", request, [alliance.pk]),
+    context |= {
         "places": later(alliance_selectors.places_of, alliance.pk),
         "goals": later(alliance_selectors.goals_of, alliance.pk),
         "publications": later(alliance_selectors.latest_publications_of, alliance.pk),
-        "can_manage": can_manage,
         # Every membership, current ones last: the members' table, the agreement panel,
         # the lead actor and the checklist's current members all read this one list.
         "memberships": memberships,
         "lead_actor": later(lambda: _lead_actor(memberships)),
-        "objectives": later(
-            lambda: _with_indicator_facts(alliance, objectives, can_manage, reportable)
-        ),
-        "commitments": commitments,
         "next_step": step,
         "options": later(lambda: transition_options(alliance, user, step=step)),
-        "history": history,
-        "represented_actor_ids": represented,
         # The committee's open action points and the counts of meetings and risks: two queries.
         "governance": later(governance.alliance_summary, alliance),
         # A start date still to come holds every reporting period back: the page says so.
@@ -134,6 +131,55 @@ def alliance_detail(request, pk):
     }
     with alliance.reading(**current):
         return render(request, "fases/alliance_detail.html", context)
+
+
+@login_required
+def alliance_objectives(request, pk):
+    """The alliance's objectives and their indicators, with their latest values and the
+    links to report one where the person may."""
+    alliance, context = _alliance_pages(request, pk, "objectives")
+    user = request.user
+    objectives = later(monitoring_selectors.objectives_with_indicators, alliance)
+    # Read with the navigation's facts (one query for both, cached with them): the page
+    # only offers links with them; each form checks the person's actors itself.
+    represented = later(lambda: set(person_facts(request)["represented_actor_ids"]))
+    can_manage = context["can_manage"]
+    reportable = later(lambda: _reportable(user, alliance, objectives, represented))
+    context["objectives"] = later(
+        lambda: _with_indicator_facts(alliance, objectives, can_manage, reportable)
+    )
+    return render(request, "fases/alliance_objectives.html", context)
+
+
+@login_required
+def alliance_commitments(request, pk):
+    """What each member committed in the current cycle, and its progress."""
+    alliance, context = _alliance_pages(request, pk, "commitments")
+    user = request.user
+    represented = later(lambda: set(person_facts(request)["represented_actor_ids"]))
+    context |= {
+        "represented_actor_ids": represented,
+        "commitments": later(
+            lambda: _with_commitment_facts(
+                alliance,
+                monitoring_selectors.commitments_by_actor(alliance, alliance.cycle),
+                may_act=lambda actor_id: access.may_update_among(
+                    user, alliance, actor_id, represented
+                ),
+            )
+        ),
+    }
+    return render(request, "fases/alliance_commitments.html", context)
+
+
+@login_required
+def alliance_history(request, pk):
+    """The changes of phase, of people and of the design, latest first."""
+    alliance, context = _alliance_pages(request, pk, "history")
+    context["history"] = later(
+        lambda: selectors.phase_changes_of(alliance.pk, known={"alliance": alliance})
+    )
+    return render(request, "fases/alliance_history.html", context)
 
 
 def _with_commitment_facts(alliance, groups, *, may_act):

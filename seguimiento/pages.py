@@ -87,7 +87,7 @@ def with_actor_row_facts(memberships, commitments) -> None:
         left_on = membership.left_on
         membership.left_label = dateformat.format(left_on, date_format) if left_on else ""
     for commitment in commitments:
-        commitment.alliance_url = page_url("fases:alliance_detail", commitment.alliance_id)
+        commitment.alliance_url = page_url("fases:alliance_commitments", commitment.alliance_id)
         commitment.overdue = commitment.status in OPEN_STATUSES and commitment.due_date < today
         commitment.due_label = dateformat.format(commitment.due_date, date_format)
         commitment.status_label = status_labels.get(commitment.status, commitment.status)

@@ -180,7 +180,7 @@ def with_row_facts(commitments) -> None:
         commitment.overdue = commitment.is_open and commitment.due_date < today
         commitment.due_label = dateformat.format(commitment.due_date, date_format)
         commitment.summary = Truncator(commitment.description).chars(120)
-        commitment.alliance_url = page_url("fases:alliance_detail", alliance_id)
+        commitment.alliance_url = page_url("fases:alliance_commitments", alliance_id)
         commitment.detail_url = page_url("seguimiento:commitment_detail", alliance_id, pk)
         commitment.log_url = (
             page_url("seguimiento:log_progress", alliance_id, pk)

@@ -90,3 +90,15 @@ def submit(page):
     """Submit the page's main form and wait for the answer's message."""
     page.locator("main form button[type=submit]").first.click()
     expect(page.locator(".messages li").first).to_be_visible()
+
+
+def open_tab(page, name):
+    """Open one of an alliance's tabs (Resumen, Objetivos e indicadores, Compromisos,
+    Historial) as a person does, by its link under the alliance's title, and wait for it."""
+    page.wait_for_load_state("load")
+    tabs = page.get_by_role("navigation", name="Partes de la alianza")
+    tabs.get_by_role("link", name=name, exact=True).click()
+    expect(tabs.get_by_role("link", name=name, exact=True)).to_have_attribute(
+        "aria-current", "page"
+    )
+    return page

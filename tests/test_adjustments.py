@@ -213,7 +213,7 @@ def test_after_reformulating_the_design_is_open_again(coordinator, implementing)
     assert not Adjustment.objects.exists()
 
 
-def test_the_alliance_page_shows_the_adjustment(as_coordinator, implementing, coordinator):
+def test_the_alliance_history_shows_the_adjustment(as_coordinator, implementing, coordinator):
     objective = implementing.objectives.get()
     objective.title = "Objetivo ajustado"
     save_alliance_part(
@@ -222,7 +222,7 @@ def test_the_alliance_page_shows_the_adjustment(as_coordinator, implementing, co
         part=objective,
         adjustment=AdjustmentReason("delays", explanation="Lluvias intensas."),
     )
-    page = as_coordinator.get(reverse("fases:alliance_detail", args=[implementing.pk]))
+    page = as_coordinator.get(reverse("fases:alliance_history", args=[implementing.pk]))
     text = page.content.decode()
     assert 'id="adjustments"' in text
     assert "Objetivo ajustado" in text

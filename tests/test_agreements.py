@@ -121,7 +121,8 @@ class TestTheConditionForSuccess:
         )
         text = page.content.decode()
         assert "Agua Andina S.A.C. has not signed the partnering agreement" in text
-        assert f'href="#agreement-{company.pk}"' in text
+        summary = reverse("fases:alliance_detail", args=[unsigned.pk])
+        assert f'href="{summary}#agreement-{company.pk}"' in text
         assert f'id="agreement-{company.pk}"' in text
 
     def test_both_representatives_sign_and_implementation_starts(self, unsigned, coordinator):
@@ -425,7 +426,7 @@ class TestMidCourse:
         )
         assert response.status_code == 302
         detail = client.get(
-            reverse("fases:alliance_detail", args=[unsigned.pk]), HTTP_ACCEPT_LANGUAGE="en"
+            reverse("fases:alliance_history", args=[unsigned.pk]), HTTP_ACCEPT_LANGUAGE="en"
         ).content.decode()
         assert "entered mid-course" in detail
         assert "Convenio vigente desde 2025." in detail

@@ -312,12 +312,25 @@ class TestAlliancePage:
         response = as_coordinator.get(reverse("fases:alliance_detail", args=[alliance.pk]))
         text = page_text(response)
         assert "Siguiente paso: Iniciar la implementación" in text
-        assert '<a href="#members">Se necesitan al menos dos actores miembros (hay 1).</a>' in text
-        assert '<a href="#objectives">Falta definir al menos un objetivo.</a>' in text
+        summary = reverse("fases:alliance_detail", args=[alliance.pk])
+        objectives = reverse("fases:alliance_objectives", args=[alliance.pk])
+        commitments = reverse("fases:alliance_commitments", args=[alliance.pk])
+        assert (
+            f'<a href="{summary}#members">Se necesitan al menos dos actores miembros (hay 1).</a>'
+            in text
+        )
+        assert f'<a href="{objectives}#objectives">Falta definir al menos un objetivo.</a>' in text
         member = alliance.memberships.get().actor
-        assert f'href="#commitments-actor-{member.pk}"' in text
-        for anchor in ("members", "objectives", "commitments", "history", "next-step"):
-            assert f'id="{anchor}"' in text
+        assert f'href="{commitments}#commitments-actor-{member.pk}"' in text
+        # Each link's place is on the tab it leads to.
+        for url, anchor in [
+            (summary, "members"),
+            (summary, "next-step"),
+            (objectives, "objectives"),
+            (commitments, "commitments"),
+            (reverse("fases:alliance_history", args=[alliance.pk]), "history"),
+        ]:
+            assert f'id="{anchor}"' in page_text(as_coordinator.get(url))
 
     def test_a_ready_alliance_offers_the_transition(self, as_coordinator, alliance):
         ready_for_implementation(alliance)
@@ -350,7 +363,8 @@ class TestChangePhasePage:
         assert alliance.phase == Phase.IMPLEMENTATION
         text = page_text(response)
         assert "La alianza está ahora en «Implementación» (ciclo 1)." in text
-        assert "Firmamos el convenio marco" in text
+        history = as_coordinator.get(reverse("fases:alliance_history", args=[alliance.pk]))
+        assert "Firmamos el convenio marco" in page_text(history)
         assert PhaseChange.objects.get().user == coordinator
 
     def test_a_refusal_lists_what_is_missing_and_changes_nothing(self, as_coordinator, alliance):
@@ -417,7 +431,7 @@ class TestHtmxFragments:
         valid = as_coordinator.post(url, {"position": 1, "title": "Objetivo"}, **HTMX)
         assert (
             valid.headers["HX-Redirect"]
-            == reverse("fases:alliance_detail", args=[alliance.pk]) + "#objectives"
+            == reverse("fases:alliance_objectives", args=[alliance.pk]) + "#objectives"
         )
 
 

@@ -276,7 +276,7 @@ def test_the_actor_page_writes_its_rows_as_the_template_did(client, administrato
     assert content.count(f"— {funder}") == 2
     assert "Alianza &lt;0&gt; &amp; co" in content
     for commitment in actor.commitments.all():
-        link = reverse("fases:alliance_detail", args=[commitment.alliance_id])
+        link = reverse("fases:alliance_commitments", args=[commitment.alliance_id])
         assert f'href="{link}#commitment-{commitment.pk}"' in content
     assert f'href="{reverse("alianzas:actor_list")}"' in content
     assert f'href="{reverse("alianzas:actor_edit", args=[actor.pk])}"' in content

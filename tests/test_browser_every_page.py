@@ -175,7 +175,7 @@ def test_every_form_after_a_validation_error(live_server, page, world):
     checked_here(page, watch, "the actor form with a RUC already registered", problems)
 
     # A form htmx opens inside the alliance page, sent empty: under the page's own heading.
-    page.goto(live_server.url + reverse("fases:alliance_detail", args=[world["kwargs"]["pk"]]))
+    page.goto(live_server.url + reverse("fases:alliance_objectives", args=[world["kwargs"]["pk"]]))
     page.wait_for_load_state("load")
     page.get_by_role("link", name="Añadir un objetivo").first.click()
     expect(page.get_by_role("button", name="Guardar")).to_be_visible()

@@ -18,7 +18,7 @@ from alianzas import invitations
 from alianzas.lifecycle import Phase
 from alianzas.models import Actor, Alliance, Invitation, Role
 from seguimiento.models import CommitmentUpdate, OutgoingMessage
-from tests.browser import PASSWORD, assert_accessible
+from tests.browser import PASSWORD, assert_accessible, open_tab
 from tests.factories import (
     ActorFactory,
     AllianceFactory,
@@ -51,6 +51,11 @@ class Counter:
     def click(self, locator):
         self.clicks += 1
         locator.click()
+
+    def tab(self, name):
+        """Open one of the alliance's tabs: a click and a page load."""
+        self.clicks += 1
+        open_tab(self.page, name)
 
 
 def invitation_path(email: str) -> str:
@@ -116,6 +121,7 @@ def test_people_come_in_through_the_app(live_server, page, browser, screenshots)
     assert_accessible(page, "the alliance page with its members")
 
     # The design the method asks for before Implementación.
+    count.tab("Objetivos e indicadores")
     open_inline(count, page, "Añadir un objetivo")
     page.get_by_label("Objetivo", exact=True).fill("Aumentar el ingreso de los productores")
     count.click(page.get_by_role("button", name="Guardar"))
@@ -131,6 +137,7 @@ def test_people_come_in_through_the_app(live_server, page, browser, screenshots)
     page.get_by_label("Actor responsable").select_option(label="Cooperativa Agraria Wari")
     count.click(page.get_by_role("button", name="Guardar"))
     saved(page, "Se añadió el indicador.")
+    count.tab("Compromisos")
     for actor, description in (
         ("Municipalidad Distrital de Quinua", "Habilitar un centro de acopio"),
         ("Cooperativa Agraria Wari", "Financiar la maquinaria de molienda"),
@@ -145,6 +152,7 @@ def test_people_come_in_through_the_app(live_server, page, browser, screenshots)
         saved(page, "Se guardó el compromiso.")
 
     # Invite a representative of the cooperative and a co-coordinator.
+    count.tab("Resumen")
     for kind, actor, email in (
         ("representative", "Cooperativa Agraria Wari", "rosa@example.pe"),
         ("coordinator", None, "pedro@example.pe"),
@@ -217,6 +225,7 @@ def test_people_come_in_through_the_app(live_server, page, browser, screenshots)
         )
     )
     expect(page.get_by_text("La alianza está ahora en «Implementación» (ciclo 1).")).to_be_visible()
+    count.tab("Historial")
     history = page.locator("#history")
     expect(history).to_contain_text("Rosa Mamani")
     expect(history).to_contain_text("Pedro Huamán")

@@ -113,7 +113,7 @@ def test_the_carry_over_page_and_the_portfolio(live_server, page, screenshots):
     change_phase(alliance=alliance, transition="continue_cycle", user=coordinator)
 
     sign_in(page, live_server, "coordinadora")
-    page.goto(live_server.url + reverse("fases:alliance_detail", args=[alliance.pk]))
+    page.goto(live_server.url + reverse("fases:alliance_commitments", args=[alliance.pk]))
     page.locator(
         f'a[href="{reverse("seguimiento:carry_over_commitments", args=[alliance.pk])}"]'
     ).click()

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from alianzas.lifecycle import Phase
 from alianzas.models import Alliance
-from tests.browser import assert_accessible, sign_in
+from tests.browser import assert_accessible, open_tab, sign_in
 from tests.factories import (
     ActorFactory,
     AllianceFactory,
@@ -85,6 +85,7 @@ def test_coordinator_builds_an_alliance_and_starts_implementation(live_server, p
         expect(page.locator("#members-form form")).to_have_count(0)
         expect(page.get_by_text("El actor se incorporó a la alianza.")).to_be_visible()
 
+    open_tab(page, "Objetivos e indicadores")
     open_inline_form(page, "Añadir un objetivo")
     page.get_by_label("Objetivo", exact=True).fill("Aumentar el ingreso de los productores de tara")
     page.get_by_role("button", name="Guardar").click()
@@ -103,6 +104,7 @@ def test_coordinator_builds_an_alliance_and_starts_implementation(live_server, p
     page.get_by_role("button", name="Guardar").click()
     expect(page.get_by_text("Se añadió el indicador.")).to_be_visible()
 
+    open_tab(page, "Compromisos")
     for actor, description in (
         ("Municipalidad Distrital de Quinua", "Habilitar un centro de acopio"),
         ("Cooperativa Agraria Wari", "Financiar la maquinaria de molienda"),
@@ -123,7 +125,7 @@ def test_coordinator_builds_an_alliance_and_starts_implementation(live_server, p
         Alliance.objects.get(name="Cadena de valor de la tara en Quinua")
     )
     page.wait_for_load_state("load")
-    page.reload()
+    open_tab(page, "Resumen")
     expect(page.get_by_text("Se cumplen todos los requisitos.")).to_be_visible()
     expect(checklist.locator("li.unmet")).to_have_count(0)
 
@@ -134,6 +136,7 @@ def test_coordinator_builds_an_alliance_and_starts_implementation(live_server, p
         "button", name=re.compile(r"^Confirm(ar)? [«“]Iniciar la implementación[»”]$")
     ).click()
     expect(page.get_by_text("La alianza está ahora en «Implementación» (ciclo 1).")).to_be_visible()
+    open_tab(page, "Historial")
     history = page.locator("#history")
     expect(history).to_contain_text("Identificación, formulación y diseño → Implementación")
     expect(history).to_contain_text("Convenio firmado en asamblea comunal.")

@@ -524,7 +524,8 @@ class TestEvaluationPanel:
 
     def test_the_checklist_links_to_the_panel(self, as_coordinator, evaluating):
         page = text(as_coordinator.get(reverse("fases:alliance_detail", args=[evaluating.pk])))
-        assert 'href="#evaluation"' in page
+        summary = reverse("fases:alliance_detail", args=[evaluating.pk])
+        assert f'href="{summary}#evaluation"' in page
         assert 'id="evaluation"' in page
 
     def test_no_panel_before_any_evaluation_can_exist(self, as_coordinator, alliance):

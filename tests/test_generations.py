@@ -237,6 +237,11 @@ def alliance_url(alliance) -> str:
     return reverse("fases:alliance_detail", args=[alliance.pk])
 
 
+def commitments_url(alliance) -> str:
+    """The alliance's commitments tab, cached as its summary is."""
+    return reverse("fases:alliance_commitments", args=[alliance.pk])
+
+
 class TestAlliancePage:
     def test_a_second_visit_reads_the_content_from_the_cache(self, alliance, coordinator):
         client = signed_in(coordinator)
@@ -259,9 +264,11 @@ class TestAlliancePage:
 
     def test_a_new_commitment_shows_at_once(self, alliance, coordinator):
         client = signed_in(coordinator)
-        cache_page(client, alliance_url(alliance))
+        cache_page(client, commitments_url(alliance))
         CommitmentFactory(alliance=alliance, description="Donar cien filtros de agua")
-        assert "Donar cien filtros de agua" in client.get(alliance_url(alliance)).content.decode()
+        assert (
+            "Donar cien filtros de agua" in client.get(commitments_url(alliance)).content.decode()
+        )
 
     def test_progress_logged_by_a_representative_shows_to_the_coordinator(
         self, alliance, coordinator, member_representative
@@ -269,20 +276,20 @@ class TestAlliancePage:
         actor = member_representative.actors.get()
         commitment = CommitmentFactory(alliance=alliance, actor=actor)
         client = signed_in(coordinator)
-        assert "37%" not in cache_page(client, alliance_url(alliance))
+        assert "37%" not in cache_page(client, commitments_url(alliance))
         signed_in(member_representative).post(
             reverse("seguimiento:log_progress", args=[alliance.pk, commitment.pk]),
             {"progress": "37", "note": "Avance"},
         )
-        assert "37%" in client.get(alliance_url(alliance)).content.decode()
+        assert "37%" in client.get(commitments_url(alliance)).content.decode()
 
     def test_a_commitment_rewritten_with_update_shows_at_once(self, alliance, coordinator):
         """update() sends no signal; the followed models' manager reports it instead."""
         commitment = CommitmentFactory(alliance=alliance, description="Donar filtros")
         client = signed_in(coordinator)
-        cache_page(client, alliance_url(alliance))
+        cache_page(client, commitments_url(alliance))
         Commitment.objects.filter(pk=commitment.pk).update(description="Donar cien filtros")
-        assert "Donar cien filtros" in client.get(alliance_url(alliance)).content.decode()
+        assert "Donar cien filtros" in client.get(commitments_url(alliance)).content.decode()
 
     def test_a_renamed_actor_shows_its_new_name(self, alliance, coordinator):
         client = signed_in(coordinator)

@@ -714,7 +714,8 @@ def test_the_alliance_page_names_the_unreviewed_high_risk_in_its_next_step(
     page = client.get(
         reverse("fases:alliance_detail", args=[alliance.pk]), HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
-    assert f'href="#risks-{risk.pk}"' in page
+    summary = reverse("fases:alliance_detail", args=[alliance.pk])
+    assert f'href="{summary}#risks-{risk.pk}"' in page
     assert f'id="risks-{risk.pk}"' in page
     assert "has not been reviewed in cycle 2" in page
 

@@ -371,7 +371,7 @@ def test_the_last_coordinator_cannot_be_removed(client, team):
     event = PeopleEvent.objects.get(kind="coordinator_removed")
     assert event.person == other
     assert event.by == coordinator
-    history = client.get(reverse("fases:alliance_detail", args=[alliance.pk]), **EN)
+    history = client.get(reverse("fases:alliance_history", args=[alliance.pk]), **EN)
     assert "Luz Mamani" in history.content.decode().split('id="history"')[1]
 
 

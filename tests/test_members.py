@@ -58,7 +58,7 @@ def test_designating_a_new_lead_swaps_both_rows_without_anyone_leaving(
     assert Membership.objects.filter(alliance=alliance).count() == 2  # no false exit row
     assert leaders(alliance) == ["Nuevo"]
     assert PeopleEvent.objects.filter(kind="role_changed").count() == 2
-    page = client.get(reverse("fases:alliance_detail", args=[alliance.pk]), **EN)
+    page = client.get(reverse("fases:alliance_history", args=[alliance.pk]), **EN)
     assert "Leader → Technical ally" in page.content.decode()
 
 

@@ -96,7 +96,7 @@ def test_the_alliance_page_follows_a_change_of_representation_at_once(client, se
     MembershipFactory(alliance=alliance, actor=actor)
     commitment = CommitmentFactory(alliance=alliance, actor=actor)
     log = reverse("seguimiento:log_progress", args=[alliance.pk, commitment.pk])
-    page = reverse("fases:alliance_detail", args=[alliance.pk])
+    page = reverse("fases:alliance_commitments", args=[alliance.pk])
     actor.representatives.add(person)
     client.force_login(person)
     assert log in client.get(page).content.decode()

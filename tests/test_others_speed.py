@@ -112,8 +112,9 @@ def test_the_actor_page_lists_its_commitments_a_page_at_a_time_the_open_first(
     assert [c.pk for c in first.context["page"]] == [sooner.pk, later.pk]
     content = first.content.decode()
     assert "Cumplido hace tiempo" not in content
+    commitments = reverse("fases:alliance_commitments", args=[alliance.pk])
+    assert f'href="{commitments}#commitment-{sooner.pk}"' in content
     link = reverse("fases:alliance_detail", args=[alliance.pk])
-    assert f'href="{link}#commitment-{sooner.pk}"' in content
     assert f'href="{link}"' in content  # the alliances it is in
     second = client.get(url, {"page": 2})
     assert [c.pk for c in second.context["page"]] == [done.pk]

@@ -853,7 +853,11 @@ class TestMyCommitments:
 
 class TestAlliancePage:
     def page(self, client, alliance):
-        return text_of(client.get(reverse("fases:alliance_detail", args=[alliance.pk])))
+        """The alliance's objectives and commitments tabs, where their rows' links are."""
+        return "".join(
+            text_of(client.get(reverse(tab, args=[alliance.pk])))
+            for tab in ("fases:alliance_objectives", "fases:alliance_commitments")
+        )
 
     def test_a_representative_logs_and_reports_only_for_their_own_actor(
         self, client, implementing, member, indicator, commitment, other_representative
@@ -893,19 +897,25 @@ class TestAlliancePage:
     def test_the_links_cost_no_query_per_row(self, client, implementing, member, role, request):
         objective = ObjectiveFactory(alliance=implementing)
         client.force_login(request.getfixturevalue(role))
-        url = reverse("fases:alliance_detail", args=[implementing.pk])
+        tabs = [
+            reverse(tab, args=[implementing.pk])
+            for tab in ("fases:alliance_objectives", "fases:alliance_commitments")
+        ]
         # A first visit: the navigation's facts are then cached, as on every later page.
-        client.get(url)
+        client.get(tabs[0])
         counts = []
         for rows in (3, 30):
             while objective.indicators.count() < rows:
                 IndicatorFactory(objective=objective, responsible_actor=member, frequency="annual")
                 CommitmentFactory(alliance=implementing, actor=member)
+            pages = []
             with CaptureQueriesContext(connection) as queries:
-                response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+                for url in tabs:
+                    pages.append(client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode())
             counts.append(len(queries))
         assert counts[0] == counts[1]
-        assert response.content.decode().count(">Report a value<") == 30
+        assert pages[0].count(">Report a value<") == 30
+        assert pages[1].count(">Log progress<") == 30
 
 
 @pytest.mark.postgres

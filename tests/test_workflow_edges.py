@@ -79,7 +79,8 @@ class TestAFutureStartDate:
         assert "(starts in the future)" in page
         assert 'id="starts-later"' in page
         report = reverse("seguimiento:report_measurement", args=[alliance.pk, indicator.pk])
-        assert report not in page
+        objectives = reverse("fases:alliance_objectives", args=[alliance.pk])
+        assert report not in text(client.get(objectives, **EN))
         # The checklist of the next step says when the first period opens.
         assert "Its first reporting period" in page
         assert "opens on" in page
@@ -89,8 +90,12 @@ class TestAFutureStartDate:
         indicator = Indicator.objects.get(objective__alliance=alliance)
         client.force_login(coordinator)
         page = text(client.get(reverse("fases:alliance_detail", args=[alliance.pk]), **EN))
-        assert reverse("seguimiento:report_measurement", args=[alliance.pk, indicator.pk]) in page
         assert "(starts in the future)" not in page
+        objectives = text(client.get(reverse("fases:alliance_objectives", args=[alliance.pk])))
+        assert (
+            reverse("seguimiento:report_measurement", args=[alliance.pk, indicator.pk])
+            in objectives
+        )
 
     def test_the_refusal_and_the_history_say_which_period_opens_when(self, client, coordinator):
         alliance = self.later(coordinator)
@@ -321,7 +326,7 @@ def test_the_alliance_page_shows_soles(client, coordinator):
     membership = MembershipFactory(alliance=alliance)
     CommitmentFactory(alliance=alliance, actor=membership.actor, value_pen=Decimal("250000"))
     client.force_login(coordinator)
-    page = text(client.get(reverse("fases:alliance_detail", args=[alliance.pk])))
+    page = text(client.get(reverse("fases:alliance_commitments", args=[alliance.pk])))
     assert "S/\u00a0250,000.00" in page
     assert "250\u00a0000,00" not in page
 

@@ -7,7 +7,7 @@ render context), not once per link: the alliance page has a hundred links."""
 from django import template
 from django.utils.html import conditional_escape
 
-from alianzas.reversing import url_at, where
+from alianzas.reversing import alliance_part_url, url_at, where
 
 register = template.Library()
 
@@ -43,3 +43,13 @@ def page_url(parser, token):
     return PageUrlNode(
         parser.compile_filter(bits[1]), [parser.compile_filter(bit) for bit in bits[2:]], asvar
     )
+
+
+@register.simple_tag
+def part_url(alliance_id, anchor="", object_id=None):
+    """``{% part_url alliance.pk "members" %}``, ``{% part_url alliance.pk "indicator" 4 %}``:
+    the page of the alliance that shows that part, at the part (``#indicator-4``;
+    ``alianzas.reversing.alliance_part_url``)."""
+    if object_id is not None:
+        anchor = f"{anchor}-{object_id}"
+    return alliance_part_url(alliance_id, anchor)

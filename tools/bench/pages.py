@@ -40,6 +40,20 @@ def pages(readers: Readers) -> list[Page]:
             "admin",
         ),
         Page("Alliance page", reverse("fases:alliance_detail", args=[alliance]), "coordinator"),
+        # Its other tabs: the objectives and indicators, the commitments, the history.
+        Page(
+            "Alliance: objectives",
+            reverse("fases:alliance_objectives", args=[alliance]),
+            "coordinator",
+        ),
+        Page(
+            "Alliance: commitments",
+            reverse("fases:alliance_commitments", args=[alliance]),
+            "coordinator",
+        ),
+        Page(
+            "Alliance: history", reverse("fases:alliance_history", args=[alliance]), "coordinator"
+        ),
         Page("Mis compromisos", reverse("seguimiento:my_commitments"), "representative"),
         Page("Monitoring view", reverse("seguimiento:monitoring", args=[alliance]), "coordinator"),
         Page("Portfolio (/cartera/)", reverse("seguimiento:portfolio"), "administrator"),
