@@ -101,6 +101,9 @@ def test_invite_a_new_person_who_accepts_and_logs_progress(
         },
     )
     assert response.status_code == 302
+    # Where the new representative has work: their actor's commitments.
+    commitments = reverse("fases:alliance_commitments", args=[alliance.pk])
+    assert response.url == f"{commitments}#commitments-actor-{actor.pk}"
     person = User.objects.get(email="nueva@example.pe")
     assert person.get_full_name() == "Rosa Quispe"
     assert person.language == "en"
@@ -141,6 +144,8 @@ def test_a_person_with_an_account_signs_in_and_accepts(client, team):
     assert "Aceptar la invitación" in page.content.decode() or page.status_code == 200
     response = client.post(link)
     assert response.status_code == 302
+    # A co-coordinator lands on the summary, where the next step is.
+    assert response.url == reverse("fases:alliance_detail", args=[team["alliance"].pk])
     assert team["alliance"].coordinators.filter(pk=existing.pk).exists()
     assert PeopleEvent.objects.filter(kind="joined_as_coordinator", person=existing).exists()
 
