@@ -486,7 +486,7 @@ def test_the_pages_run_under_the_policy_without_violations(
     )
     alliance = AllianceFactory(name="Agua segura", coordinators=[coordinator])
     browser_sign_in(page, live_server, "coordinadora")
-    page.goto(live_server.url + reverse("fases:alliance_detail", args=[alliance.pk]))
+    page.goto(live_server.url + reverse("fases:alliance_objectives", args=[alliance.pk]))
     # An htmx request: the objective form opens inside the page, its fields usable.
     page.locator(f"a[hx-get='{reverse('alianzas:objective_create', args=[alliance.pk])}']").click()
     page.locator("#objectives-form input[name=title]").wait_for()

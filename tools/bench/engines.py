@@ -28,8 +28,8 @@ LOOP_START, LOOP_END = '    {% translate "overdue" as', "    {% endfor %}"
 # The same rows in Jinja2: the loop of TEMPLATE, tag for tag.
 JINJA_ROWS = """{% for commitment in page %}{% set overdue = commitment.is_overdue %}
     <tr id="commitment-{{ commitment.pk }}"{% if overdue %} class="is-overdue"{% endif %}>
-      <td><a href="{{ url('fases:alliance_detail', commitment.alliance_id) }}#commitments-actor-\
-{{ commitment.actor_id }}">{{ commitment.alliance.name }}</a>
+      <td><a href="{{ url('fases:alliance_commitments', commitment.alliance_id) }}\
+#commitments-actor-{{ commitment.actor_id }}">{{ commitment.alliance.name }}</a>
         <br><span class="small muted">{{ commitment.actor }} · \
 {{ _('cycle %(cycle)s', cycle=commitment.cycle) }}</span></td>
       <td><a href="{{ url('seguimiento:commitment_detail', commitment.alliance_id, \
