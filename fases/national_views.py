@@ -65,6 +65,7 @@ def actor_network(request):
     # The table a page at a time: thousands of actors at the national scale.
     page = paginate(request, result.nodes)
     network.name_nodes(page)
+    network.label_figures(page)
     context = {
         "nav": "network",
         "filter_form": form,
@@ -85,10 +86,12 @@ def actor_network_detail(request, pk):
     result = network.actor_network(
         mine.distinct(), scope_key=f"{_network_scope_key(request)}-actor-{actor.pk}"
     )
+    page = paginate(request, result.nodes)
+    network.label_figures(page)
     context = {
         "nav": "network",
         "network": result,
-        "page": paginate(request, result.nodes),
+        "page": page,
         "actor": actor,
         "filter_form": None,
         "sectors": Sector.choices,
