@@ -26,7 +26,7 @@ from alianzas.models import (
     SustainableDevelopmentGoal,
 )
 from alianzas.validators import is_digits, normalise_ruc
-from alianzas.widgets import QuickSelect
+from alianzas.widgets import QuickSelect, QuickTextInput
 
 
 class DateInput(forms.DateInput):
@@ -273,7 +273,7 @@ def _sector_filter() -> forms.ChoiceField:
 class AllianceFilterForm(forms.Form):
     """Filters of the dashboard and the alliance list; every field is optional."""
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100, widget=QuickTextInput)
     region = _reference_filter(_("Region"), Region, "region")
     goal = _reference_filter(_("SDG"), SustainableDevelopmentGoal, "goal")
     sector = _sector_filter()
@@ -286,7 +286,7 @@ class AllianceFilterForm(forms.Form):
 
 
 class ActorFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100, widget=QuickTextInput)
     sector = _sector_filter()
     region = _reference_filter(_("Region"), Region, "region")
 

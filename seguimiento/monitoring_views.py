@@ -17,6 +17,7 @@ from alianzas import access, selectors
 from alianzas.forms import AllianceFilterForm
 from alianzas.paging import count_up_to, page_of
 from alianzas.views import PAGE_SIZE, filtered, later
+from alianzas.widgets import QuickSelect
 from seguimiento import exports, monitoring, national_figures, panels, tasks
 from seguimiento.models import Export
 
@@ -26,7 +27,7 @@ TEMPLATES = "seguimiento/monitoring/"
 class CycleForm(forms.Form):
     """Which cycle's values and commitments stand out; the current one unless chosen."""
 
-    cycle = forms.TypedChoiceField(label=_("Cycle"), coerce=int, required=False)
+    cycle = forms.TypedChoiceField(label=_("Cycle"), coerce=int, required=False, widget=QuickSelect)
 
     def __init__(self, *args, alliance, **kwargs):
         super().__init__(*args, **kwargs)

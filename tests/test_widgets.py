@@ -1,12 +1,13 @@
-"""``QuickSelect`` writes what the project's select template writes, character for
-character: with nothing chosen and a choice made, models and plain choices, option groups,
-attributes true, false and valued, and text that must be escaped."""
+"""``QuickSelect`` writes what the project's select template writes, and ``QuickTextInput``
+what Django's ``text.html`` writes, character for character: with nothing chosen and a
+choice made, models and plain choices, option groups, attributes true, false and valued,
+and text that must be escaped."""
 
 import pytest
 from django import forms
 
 from alianzas.forms import ActorFilterForm, AllianceFilterForm
-from alianzas.widgets import QuickSelect
+from alianzas.widgets import QuickSelect, QuickTextInput
 from tests.factories import AllianceFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,32 @@ def test_the_filter_forms_render_as_before(rf):
             widget = field.field.widget
             if isinstance(widget, QuickSelect):
                 plain = forms.Select(choices=widget.choices, attrs=widget.attrs)
-                assert str(field) == field.as_widget(widget=plain)
-                checked += 1
-    assert checked == 10  # four selects each in two alliance filters, two in the actors'
+            elif isinstance(widget, QuickTextInput):
+                plain = forms.TextInput(attrs=widget.attrs)
+            else:
+                continue
+            assert str(field) == field.as_widget(widget=plain)
+            checked += 1
+    # Four selects and a search box in each alliance filter, two and one in the actors'.
+    assert checked == 13
+
+
+@pytest.mark.parametrize("value", [None, "", "agua", 'Con "comillas" & <b>', 5, "ñandú"])
+def test_the_text_box_is_the_same_html_as_the_template(value):
+    for attrs in (None, {"id": "id_q"}, {"id": "x", "required": True, "disabled": False}):
+        for own in ({}, {"maxlength": "100", "placeholder": "Busca <aquí>"}):
+            quick = QuickTextInput(attrs=own).render("q", value, attrs)
+            assert quick == forms.TextInput(attrs=own).render("q", value, attrs)
+
+
+def test_the_cycle_shown_renders_as_before():
+    from seguimiento.monitoring_views import CycleForm
+
+    class Alliance:
+        cycle = 3
+
+    for data in (None, {"cycle": "2"}, {"cycle": "<x>"}):
+        field = CycleForm(data, alliance=Alliance())["cycle"]
+        assert isinstance(field.field.widget, QuickSelect)
+        plain = forms.Select(choices=field.field.widget.choices)
+        assert str(field) == field.as_widget(widget=plain)
