@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import translation
 
+from alianzas import form_fields
 from tests.factories import (
     ActorFactory,
     AdministratorFactory,
@@ -139,8 +140,10 @@ def _check_compiled_queries():
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Every test starts with nothing cached (the cache outlives a test's rolled-back rows)."""
+    """Every test starts with nothing cached (the cache outlives a test's rolled-back rows),
+    nor kept by this process from the cache (the filters' reference options)."""
     cache.clear()
+    form_fields._read_here.clear()
 
 
 @pytest.fixture(autouse=True)

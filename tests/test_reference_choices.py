@@ -104,3 +104,22 @@ def test_a_cache_that_does_not_answer_costs_the_query_not_the_filter(settings):
         plan=[],
         apps=apps,
     )
+
+
+def test_a_process_keeps_what_it_read_from_the_cache_for_a_while():
+    from django.core.cache import cache
+
+    from alianzas import form_fields
+
+    str(AllianceFilterForm({})["region"])  # read from the database, kept in both
+    cache.clear()
+    Region.objects.filter(code="08").update(name="Qosqo")
+    # Neither the cache nor the database asked: what this process read is kept…
+    assert "Qosqo" not in str(AllianceFilterForm({})["region"])
+    # …for REFERENCE_CHOICES_PROCESS_SECONDS, then read again.
+    for key, (read_at, rows) in list(form_fields._read_here.items()):
+        form_fields._read_here[key] = (
+            read_at - form_fields.REFERENCE_CHOICES_PROCESS_SECONDS,
+            rows,
+        )
+    assert "Qosqo" in str(AllianceFilterForm({})["region"])
