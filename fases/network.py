@@ -21,18 +21,18 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from itertools import combinations
 
 import networkx as nx
 from django.db.models import Case, F, JSONField, QuerySet, Value, When
 from django.utils import timezone
-from django.utils.formats import get_format, localize
+from django.utils.formats import localize
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from alianzas import generations
 from alianzas.models import Actor, Alliance, Membership
+from alianzas.numbers import DecimalWriter
 from alianzas.reversing import url_at, where
 from fases.models import NetworkFigures
 
@@ -63,24 +63,12 @@ class Node:
     def sector_label(self) -> str:
         return SECTOR_LABELS.get(self.sector, self.sector)
 
-    def with_figure_labels(self, decimal_separator: str) -> "Node":
-        """Set ``degree_label`` and ``betweenness_label``: each figure as the table shows it
-        (``centrality_label``)."""
-        self.degree_label = centrality_label(self.degree, decimal_separator)
-        self.betweenness_label = centrality_label(self.betweenness, decimal_separator)
+    def with_figure_labels(self, write) -> "Node":
+        """Set ``degree_label`` and ``betweenness_label``: each figure to three places, as
+        ``{{ value|floatformat:3 }}`` writes it (``write``: a ``DecimalWriter(3)``)."""
+        self.degree_label = write(self.degree)
+        self.betweenness_label = write(self.betweenness)
         return self
-
-
-_THOUSANDTH = Decimal("0.001")
-
-
-def centrality_label(value: float, decimal_separator: str) -> str:
-    """A centrality (between 0 and 1) to three places, as ``{{ value|floatformat:3 }}``
-    writes it (the decimal rounded half up; no grouping below 1,000): that filter took
-    a fifth of the network table's time, 50 times a page, reading the language's formats
-    each time."""
-    rounded = Decimal(repr(float(value))).quantize(_THOUSANDTH, ROUND_HALF_UP)
-    return f"{rounded:f}".replace(".", decimal_separator)
 
 
 @dataclass
@@ -381,10 +369,11 @@ class Listing(Sequence):
 
 def label_figures(nodes) -> None:
     """Give the listed ``nodes`` their ``degree_label`` and ``betweenness_label`` in the
-    active language."""
-    decimal_separator = get_format("DECIMAL_SEPARATOR")
+    active language: ``floatformat`` took a fifth of the network table's time, reading the
+    language's formats for each of its 50 figures (``alianzas.numbers``)."""
+    write = DecimalWriter(3)
     for node in nodes:
-        node.with_figure_labels(decimal_separator)
+        node.with_figure_labels(write)
 
 
 def name_nodes(nodes) -> None:

@@ -37,6 +37,7 @@ from django.utils.translation import ngettext
 from alianzas.compiled import compiled
 from alianzas.lifecycle import Phase
 from alianzas.models import Alliance, Indicator
+from alianzas.numbers import DecimalWriter
 from seguimiento.due import last_ended_period, late_count_sql, late_indicator_ids
 from seguimiento.models import (
     OPEN_STATUSES,
@@ -379,6 +380,9 @@ class Fulfilment:
     progress_sum: int = 0
     pledged_width: float = 0
     delivered_width: float = 0
+    # The soles as the table writes them (``{{ value|floatformat:"2g" }}``; _with_bars).
+    pledged_label: str = ""
+    delivered_label: str = ""
 
     def add(self, row: dict) -> None:
         self.commitments += row["commitments"]
@@ -409,6 +413,10 @@ def _with_bars(rows: list[Fulfilment], total: Fulfilment) -> FulfilmentTable:
     by_value = any(row.pledged for row in rows)
     table = FulfilmentTable(rows, total, "value" if by_value else "count")
     top = max((row.pledged if by_value else row.commitments for row in rows), default=0)
+    # The language's formats read once for the table, not once for each amount.
+    soles = DecimalWriter(2, grouped=True)
+    for row in (*rows, total):
+        row.pledged_label, row.delivered_label = soles(row.pledged), soles(row.delivered)
     for row in rows:
         pledged, delivered = (
             (row.pledged, row.delivered) if by_value else (row.commitments, row.fulfilled)
