@@ -22,7 +22,7 @@ from alianzas.cycles import (
 )
 from alianzas.forms import AllianceFilterForm
 from alianzas.models import Frequency, Role
-from alianzas.reversing import page_url
+from alianzas.reversing import PageUrls
 from alianzas.templatetags.money import soles
 from alianzas.views import filtered, filters_key, later
 from fases import governance, selectors
@@ -191,17 +191,18 @@ def _with_commitment_facts(alliance, groups, *, may_act):
     date_format = get_format("SHORT_DATE_FORMAT")
     kinds = {value: str(label) for value, label in CommitmentKind.choices}
     statuses = {value: str(label) for value, label in CommitmentStatus.choices}
+    urls = PageUrls()
     for actor, rows in groups:
         acts = may_act(actor.pk)
         for commitment in rows:
             pk, is_open = commitment.pk, commitment.is_open
-            commitment.detail_url = page_url("seguimiento:commitment_detail", alliance.pk, pk)
+            commitment.detail_url = urls("seguimiento:commitment_detail", alliance.pk, pk)
             editable = acts and is_open
             commitment.edit_url = (
-                page_url("seguimiento:commitment_edit", alliance.pk, pk) if editable else ""
+                urls("seguimiento:commitment_edit", alliance.pk, pk) if editable else ""
             )
             commitment.log_url = (
-                page_url("seguimiento:log_progress", alliance.pk, pk)
+                urls("seguimiento:log_progress", alliance.pk, pk)
                 if editable and not alliance.is_closed
                 else ""
             )
@@ -224,15 +225,14 @@ def _with_indicator_facts(alliance, objectives, can_manage, reportable):
     def figure(value) -> str:
         return floatformat(value, "-2") or "—"
 
+    urls = PageUrls()
     for _objective, rows in objectives:
         for row in rows:
             indicator, pk = row.indicator, row.indicator.pk
-            row.history_url = page_url("seguimiento:indicator_history", alliance.pk, pk)
-            row.edit_url = (
-                page_url("alianzas:indicator_edit", alliance.pk, pk) if can_manage else ""
-            )
+            row.history_url = urls("seguimiento:indicator_history", alliance.pk, pk)
+            row.edit_url = urls("alianzas:indicator_edit", alliance.pk, pk) if can_manage else ""
             row.report_url = (
-                page_url("seguimiento:report_measurement", alliance.pk, pk)
+                urls("seguimiento:report_measurement", alliance.pk, pk)
                 if pk in reportable and indicator.frequency
                 else ""
             )

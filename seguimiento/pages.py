@@ -10,7 +10,7 @@ from alianzas import access
 from alianzas import selectors as alliance_selectors
 from alianzas.forms import AllianceFilterForm
 from alianzas.models import Actor, Alliance, Role
-from alianzas.reversing import page_url
+from alianzas.reversing import PageUrls
 from alianzas.views import filtered, later, paginate
 from seguimiento import selectors
 from seguimiento.models import OPEN_STATUSES, CommitmentStatus
@@ -80,14 +80,15 @@ def with_actor_row_facts(memberships, commitments) -> None:
     role_labels = {value: str(label) for value, label in Role.choices}
     status_labels = {value: str(label) for value, label in CommitmentStatus.choices}
     today = timezone.localdate()
+    urls = PageUrls()
     for membership in memberships:
-        membership.alliance_url = page_url("fases:alliance_detail", membership.alliance_id)
+        membership.alliance_url = urls("fases:alliance_detail", membership.alliance_id)
         membership.alliance_name = membership.alliance.name
         membership.role_label = role_labels.get(membership.role, membership.role)
         left_on = membership.left_on
         membership.left_label = dateformat.format(left_on, date_format) if left_on else ""
     for commitment in commitments:
-        commitment.alliance_url = page_url("fases:alliance_commitments", commitment.alliance_id)
+        commitment.alliance_url = urls("fases:alliance_commitments", commitment.alliance_id)
         commitment.overdue = commitment.status in OPEN_STATUSES and commitment.due_date < today
         commitment.due_label = dateformat.format(commitment.due_date, date_format)
         commitment.status_label = status_labels.get(commitment.status, commitment.status)

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from alianzas.reversing import page_url
+from alianzas.reversing import PageUrls
 from seguimiento import search as searching
 
 
@@ -13,12 +13,13 @@ from seguimiento import search as searching
 def search(request):
     results = searching.search(request.user, request.GET.get("q", ""))
     # Each URL's pattern reversed once, not once a result (alianzas.reversing).
+    urls = PageUrls()
     for alliance in results.alliances:
-        alliance.url = page_url("fases:alliance_detail", alliance.pk)
+        alliance.url = urls("fases:alliance_detail", alliance.pk)
     for actor in results.actors:
-        actor.url = page_url("seguimiento:actor_detail", actor.pk)
+        actor.url = urls("seguimiento:actor_detail", actor.pk)
     for commitment in results.commitments:
-        commitment.url = page_url(
+        commitment.url = urls(
             "seguimiento:commitment_detail", commitment.alliance_id, commitment.pk
         )
     context = {

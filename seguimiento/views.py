@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from alianzas import access
 from alianzas.models import Indicator
-from alianzas.reversing import page_url
+from alianzas.reversing import PageUrls
 from alianzas.views import (
     adjustment_form_for,
     alliance_url,
@@ -175,15 +175,16 @@ def with_row_facts(commitments) -> None:
     cycle_label = _("cycle %(cycle)s")
     status_labels = {value: str(label) for value, label in CommitmentStatus.choices}
     date_format = get_format("SHORT_DATE_FORMAT")
+    urls = PageUrls()
     for commitment in commitments:
         alliance_id, pk = commitment.alliance_id, commitment.pk
         commitment.overdue = commitment.is_open and commitment.due_date < today
         commitment.due_label = dateformat.format(commitment.due_date, date_format)
         commitment.summary = Truncator(commitment.description).chars(120)
-        commitment.alliance_url = page_url("fases:alliance_commitments", alliance_id)
-        commitment.detail_url = page_url("seguimiento:commitment_detail", alliance_id, pk)
+        commitment.alliance_url = urls("fases:alliance_commitments", alliance_id)
+        commitment.detail_url = urls("seguimiento:commitment_detail", alliance_id, pk)
         commitment.log_url = (
-            page_url("seguimiento:log_progress", alliance_id, pk)
+            urls("seguimiento:log_progress", alliance_id, pk)
             if commitment.is_open and not commitment.alliance.is_closed
             else ""
         )

@@ -8,7 +8,7 @@ from django.template import Context, Template, TemplateSyntaxError
 from django.urls import NoReverseMatch, get_resolver, reverse, set_script_prefix
 from django.urls.converters import IntConverter
 
-from alianzas.reversing import page_url
+from alianzas.reversing import PageUrls, page_url
 
 
 def named_patterns():
@@ -43,6 +43,7 @@ def test_every_named_url_is_the_same_as_reverse_gives():
             except NoReverseMatch:
                 continue
             assert page_url(name, *args) == expected, (name, args)
+            assert PageUrls()(name, *args) == expected, (name, args)
 
 
 def test_under_a_script_prefix_the_prefix_is_kept():
@@ -97,3 +98,17 @@ def test_the_tag_reads_the_script_prefix_of_each_render():
 def test_the_tag_without_a_name_is_a_syntax_error():
     with pytest.raises(TemplateSyntaxError):
         Template("{% load page_urls %}{% page_url %}")
+
+
+def test_a_page_s_urls_keep_the_script_prefix_they_were_made_under():
+    name = "seguimiento:commitment_detail"
+    try:
+        set_script_prefix("/alianzas-app/")
+        urls = PageUrls()
+        assert urls(name, 3, 9) == reverse(name, args=[3, 9])
+        assert urls(name, 3, 9).startswith("/alianzas-app/")
+        # What is not an id goes to reverse itself, under the same prefix.
+        assert urls("fases:alliance_detail", "12") == "/alianzas-app/alianzas/12/"
+    finally:
+        set_script_prefix("/")
+    assert not PageUrls()(name, 3, 9).startswith("/alianzas-app/")

@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404
 
 from alianzas.lifecycle import Phase
 from alianzas.models import Alliance, Membership, Objective, PhaseChange
-from alianzas.reversing import page_url
+from alianzas.reversing import PageUrls
 from fases.models import AgreementVersion
 from seguimiento.models import Commitment, CommitmentStatus
 from seguimiento.selectors import latest_value, latest_value_annotations, progress_towards_target
@@ -58,9 +58,10 @@ def with_row_facts(alliances) -> list[Alliance]:
         # SDG numbers (1 to 17) read the same in every language: no localising needed.
         goals[alliance_id].append(str(number))
     phases = {value: str(label) for value, label in Phase.choices}
+    urls = PageUrls()
     for alliance in rows:
         names, numbers = places[alliance.pk], goals[alliance.pk]
-        alliance.public_url = page_url("public:alliance", alliance.pk)
+        alliance.public_url = urls("public:alliance", alliance.pk)
         alliance.phase_label = phases.get(alliance.phase, alliance.phase)
         alliance.territory_label = ", ".join(names) if names else "—"
         alliance.goals_label = ", ".join(numbers) if numbers else "—"
