@@ -222,6 +222,25 @@ def wrk(url: str, cookie: str, script: Path, *, seconds: float, connections: int
     return json.loads(finished.stdout.strip().splitlines()[-1])
 
 
+def bare_view(server: "Server", cookie: str, options: dict) -> dict:
+    """The bare view (``/livez``) under wrk as every page is measured (the same connections
+    and seconds, once the queue has drained and after the same pause), on ``server``: the
+    floor of what that server is measured doing next. The machine's speed drifts within a
+    run (docs/performance.md), so each part of the run is set against a floor measured
+    beside it rather than against one measured minutes earlier."""
+    script = server.folder / "report.lua"
+    script.write_text(WRK_REPORT)
+    drain(server.base)
+    time.sleep(options["settle"])
+    return wrk(
+        server.base + "/livez",
+        cookie,
+        script,
+        seconds=options["seconds"],
+        connections=options["connections"],
+    )
+
+
 class Session:
     """One person with their cookies, as a browser behind the proxy: each request on a
     connection of its own (see above); a form is posted with the CSRF token of the

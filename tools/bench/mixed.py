@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from tools.bench import http
 from tools.bench.data import PASSWORD
+from tools.bench.report import median_of_rounds
 from tools.bench.stats import summary
 
 THINK_SECONDS = 0.3  # load_test's default
@@ -140,11 +141,13 @@ class Person:
         self.session.close()
 
 
-def run(plans: list[dict], seconds: float, out, *, page_cache: bool = True) -> dict:
-    """Every person signs in, then all work for ``seconds``: per page the latency summary,
-    failures and page-cache hits and misses, and the hit rate over every page. With
+def run(plans: list[dict], options: dict, out, *, page_cache: bool = True) -> dict:
+    """Every person signs in, then all work for ``options["mixed_seconds"]``: per page the
+    latency summary, failures and page-cache hits and misses, the hit rate over every page,
+    and the bare view measured on the same server before and after (``floor``). With
     ``page_cache=False``, the same day on a server without the page cache: every page built
     (what the page cache saves, measured beside it)."""
+    seconds = options["mixed_seconds"]
     tally = Tally()
     with http.Server(page_cache=page_cache) as server:
         people = [
@@ -155,6 +158,10 @@ def run(plans: list[dict], seconds: float, out, *, page_cache: bool = True) -> d
             )
             for p in plans
         ]
+        # The bare view on this server just before the people start and just after they
+        # stop: the floor this run's ratios are taken to (the mean of the two medians).
+        cookie = http.cookie_header(people[0].session.cookies)
+        floors = [http.bare_view(server, cookie, options)]
         what = "" if page_cache else " (page cache off)"
         out(f"Mixed run{what}: {len(people)} people warm up, then work for {seconds:g} s…")
         box = {}
@@ -168,6 +175,7 @@ def run(plans: list[dict], seconds: float, out, *, page_cache: bool = True) -> d
             thread.start()
         for thread in threads:
             thread.join()
+        floors.append(http.bare_view(server, cookie, options))
     pages = {}
     for page in sorted(set(tally.latencies) | set(tally.errors)):
         cache = tally.cache.get(page, Counter())
@@ -187,4 +195,5 @@ def run(plans: list[dict], seconds: float, out, *, page_cache: bool = True) -> d
         "hits": hits,
         "misses": misses,
         "hit_rate": hits / (hits + misses) if hits + misses else 0.0,
+        "floor": median_of_rounds(floors),
     }

@@ -113,9 +113,10 @@ def count_queries(page: Page, user) -> tuple[int, int]:
 def load(pages: list[Page], users: dict, options: dict, *, page_cache: bool, out) -> None:
     """Every page in rounds (``page.load``); with ``page_cache=False`` the application's
     pages with the page cache off (``page.rebuilt``), in as many rounds: a single round
-    let one slow spell of the machine decide a page's figure."""
+    let one slow spell of the machine decide a page's figure. The bare view is in both
+    halves' rounds: each half's ratios are taken to the bare view measured among them."""
     if not page_cache:
-        pages = [page for page in pages if page.kind != "bare" and page.kind != "admin"]
+        pages = [page for page in pages if page.kind != "admin"]
     rounds = options["rounds"]
     with http.Server(page_cache=page_cache) as server:
         base = server.base

@@ -18,6 +18,7 @@ from alianzas.models import Alliance
 from fases.models import AgreementSignature
 from tools.bench import http
 from tools.bench.data import PASSWORD, WriteWorld
+from tools.bench.report import median_of_rounds
 from tools.bench.stats import summary
 
 
@@ -167,15 +168,20 @@ def run_batch(sessions: list[http.Session], jobs: list) -> tuple[list[float], li
     return latencies, failures
 
 
-def measure(world: WriteWorld, options: dict, out) -> list[Write]:
+def measure(world: WriteWorld, options: dict, out) -> tuple[list[Write], dict]:
+    """The writes, and the bare view measured on the same server before each of them (the
+    median of those runs): the floor the writes' ratios are taken to."""
     measured = writes(world, options["writes"])
+    floors = []
     with http.Server(page_cache=False) as server:
         base = server.base
         sessions = [
             http.Session(base, http.sign_in(base, world.writer.username, PASSWORD))
             for _client in range(options["write_clients"])
         ]
+        cookie = http.cookie_header(sessions[0].cookies)
         for write in measured:
+            floors.append(http.bare_view(server, cookie, options))
             out(f"Writes: {write.title} ×{options['writes']}…")
             latencies, failures = [], []
             started = time.monotonic()
@@ -192,4 +198,4 @@ def measure(world: WriteWorld, options: dict, out) -> list[Write]:
                 write.reset()
         for session in sessions:
             session.close()
-    return measured
+    return measured, median_of_rounds(floors)

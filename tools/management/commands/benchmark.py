@@ -138,11 +138,11 @@ class Command(BaseCommand):
                 page.queries, page.cached_queries = pages.count_queries(page, user)
             pages.load(measured, readers.users, options, page_cache=True, out=out)
             pages.load(measured, readers.users, options, page_cache=False, out=out)
-            done = writes.measure(world, options, out)
+            done, writes_floor = writes.measure(world, options, out)
         with data.measured_copy():
-            together = mixed.run(plans, options["mixed_seconds"], out)
+            together = mixed.run(plans, options, out)
         with data.measured_copy():
-            uncached = mixed.run(plans, options["mixed_seconds"], out, page_cache=False)
+            uncached = mixed.run(plans, options, out, page_cache=False)
         results = report.Results(
             options=options,
             seconds=time.monotonic() - started,
@@ -150,6 +150,7 @@ class Command(BaseCommand):
             data=describe(options, readers),
             pages=measured,
             writes=done,
+            writes_floor=writes_floor,
             mixed=together,
             mixed_uncached=uncached,
             sweeps=[],
