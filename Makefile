@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 # On this kind of machine that takes a quarter off migrating each worker's database.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/alianzas?options=-c%20synchronous_commit%3Doff
 
-.PHONY: install run test lint messages clean reliability bench
+.PHONY: install run test lint messages clean reliability bench bench-scale
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -73,6 +73,13 @@ BENCH_ARGS ?=
 bench: install
 	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py benchmark $(BENCH_ARGS)
+
+# How each page's cost grows with the data (docs/scaling.md; tools/management/commands/
+# bench_scale.py): every page in process, page cache off, on make bench's database and on one
+# at ten times it (alianzas_bench_x10: 100,000 alliances, 2,000,000 commitments, 1,000,000
+# measurements; built on first use in a few minutes, reused afterwards), 1×, 10×, 10×, 1×.
+bench-scale: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_scale $(BENCH_SCALE_ARGS)
 
 # Reliability (docs/reliability.md): the concurrency and fault tests, then a bounded load test
 # (50 people for 60 s) against gunicorn in production mode on a fresh database, checked

@@ -222,6 +222,37 @@ def test_each_part_of_the_bench_is_set_against_the_bare_view_measured_beside_it(
     assert "❌ not met: Built from scratch (PAGE_CACHE=false): every page's median ≤ 15×" in text
 
 
+def test_bench_scale_sets_each_page_at_ten_times_the_data_beside_today():
+    """make bench-scale: the larger database beside the bench's, and a page within 1.5× in
+    both runs, in one only, or in neither."""
+    from tools.management.commands.bench_scale import larger, table
+
+    assert (
+        larger("postgres://postgres@127.0.0.1:5432/alianzas_bench", 10)
+        == "postgres://postgres@127.0.0.1:5432/alianzas_bench_x10"
+    )
+
+    def run(*walls):
+        titles = ("Alliance list", "Search", "Map", "Admin alliance change list")
+        kinds = ("page", "page", "page", "admin")
+        return [
+            {"title": t, "kind": k, "wall_ms": w, "cpu_ms": w / 2, "queries": 6, "peak_kb": 160}
+            for t, k, w in zip(titles, kinds, walls, strict=True)
+        ]
+
+    text = table(run(4, 8, 4, 50), run(5, 20, 6.2, 90), run(5, 20, 5.6, 90), run(4, 8, 4, 50), 10)
+
+    assert (
+        "| Alliance list | 4.0 / 2.0 (6) | 5.0 / 2.5 (6) | 1.25, 1.25 | 160 / 160 KB | yes |"
+        in text
+    )
+    assert (
+        "| Search | 8.0 / 4.0 (6) | 20.0 / 10.0 (6) | 2.50, 2.50 | 160 / 160 KB | **no** |" in text
+    )
+    assert "| 1.55, 1.40 | 160 / 160 KB | in one run of two |" in text
+    assert "| 1.80, 1.80 | 160 / 160 KB | — |" in text  # the peer, not a page of ours
+
+
 def sweep(commitments: int, seconds: float, floor: float, memory: float = 114) -> dict:
     return {
         "commitments": commitments,
