@@ -13,6 +13,8 @@
    cache on, then once more with it off (each visit built from scratch): median, p95 and p99
    latency and requests per second. The bare view ``/livez``, Django admin's alliance change
    list and a plain DRF ``ModelViewSet`` of the API's two lists are measured in the same run.
+   The bare view is also measured beside the writes and each mixed run, on their servers:
+   each part's ratios are taken to the bare view measured beside it (``report.floors``).
 4. Times the five writes (POST and its redirect) on a server with the page cache off.
 5. Lets simulated people read and write at once in ``load_test``'s proportions, with the
    page cache on: each page's median and p95 and the page cache's hit rate.
