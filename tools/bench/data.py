@@ -42,6 +42,23 @@ MEMBERS_PER_WRITE_ALLIANCE = 5
 SECTORS = [Sector.PUBLIC, Sector.PRIVATE, Sector.CIVIL_SOCIETY, Sector.ACADEMIA, Sector.COMMUNITY]
 
 
+# make bench's data, today's national scale: what each page is measured on, and the 1× that
+# bench_scale sets ten times it beside.
+NATIONAL_SCALE = {
+    "alliances": 10_000,
+    "actors": 2_000,
+    "commitments": 200_000,
+    "measurements": 100_000,
+}
+
+
+def add_scale_arguments(parser, scale: dict = NATIONAL_SCALE, *, note: str = "") -> None:
+    """``--alliances``, ``--actors``, ``--commitments`` and ``--measurements``, each
+    defaulting to its number in ``scale``: the sizes ``seed_demo`` fills the database to."""
+    for name in ("alliances", "actors", "commitments", "measurements"):
+        parser.add_argument(f"--{name}", type=int, default=scale[name], metavar="N", help=note)
+
+
 def seed(options: dict) -> None:
     call_command(
         "seed_demo",

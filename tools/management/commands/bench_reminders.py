@@ -45,8 +45,12 @@ from django.utils import timezone
 from alianzas.models import Actor, Alliance, User
 from seguimiento import reminders
 from seguimiento.models import OutgoingMessage, Reminder
+from tools.bench.data import add_scale_arguments
 
 ALLIANCES_PER_COORDINATOR = 10
+# The sweep's data by default: a million commitments over make bench's alliances and actors,
+# no measurements (the sweep reads none).
+SWEEP_SCALE = {"alliances": 10_000, "actors": 2_000, "commitments": 1_000_000, "measurements": 0}
 # The floor is the best of this many runs of the bare statements.
 FLOOR_RUNS = 2
 
@@ -61,10 +65,7 @@ class Command(BaseCommand):
     help = "Time the reminder sweep over synthetic data (writes to the database)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--commitments", type=int, default=1_000_000, metavar="N")
-        parser.add_argument("--alliances", type=int, default=10_000, metavar="N")
-        parser.add_argument("--actors", type=int, default=2_000, metavar="N")
-        parser.add_argument("--measurements", type=int, default=0, metavar="N")
+        add_scale_arguments(parser, SWEEP_SCALE)
         parser.add_argument(
             "--write-queued",
             action="store_true",

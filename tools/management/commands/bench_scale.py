@@ -44,10 +44,7 @@ class Command(BaseCommand):
     help = "Measure every page in process at today's scale and at ten times it."
 
     def add_arguments(self, parser):
-        parser.add_argument("--alliances", type=int, default=10_000, help="At 1×.")
-        parser.add_argument("--actors", type=int, default=2_000, help="At 1×.")
-        parser.add_argument("--commitments", type=int, default=200_000, help="At 1×.")
-        parser.add_argument("--measurements", type=int, default=100_000, help="At 1×.")
+        data.add_scale_arguments(parser, note="At 1× (make bench's scale).")
         parser.add_argument("--factor", type=int, default=10, help="The larger scale (10).")
         parser.add_argument("--visits", type=int, default=30, help="Timed visits a page.")
         parser.add_argument("--write-alliances", type=int, default=40)

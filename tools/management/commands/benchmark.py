@@ -64,10 +64,7 @@ class Command(BaseCommand):
     help = "Measure Alianzas at national scale and write docs/benchmarks.md."
 
     def add_arguments(self, parser):
-        parser.add_argument("--alliances", type=int, default=10_000)
-        parser.add_argument("--actors", type=int, default=2_000)
-        parser.add_argument("--commitments", type=int, default=200_000)
-        parser.add_argument("--measurements", type=int, default=100_000)
+        data.add_scale_arguments(parser)
         parser.add_argument("--connections", type=int, default=8)
         parser.add_argument("--seconds", type=int, default=5, help="Load per page and round.")
         parser.add_argument(
